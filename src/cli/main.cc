@@ -1,0 +1,157 @@
+// The kefu binary. Until the server issue (#3) lands, `kefu` is a command-line tool over the
+// database: migrate it, seed the demo, show what is in it.
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "app.h"
+#include "demo_seed.h"
+#include "demo_show.h"
+#include "kefu/core/clock.h"
+#include "kefu/store/migrate.h"
+
+namespace kefu::cli {
+namespace {
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "kefu: %s\n", status.ToString().c_str());
+  return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+// Draws "\r客户 [#####     ] 1200/2000" on a terminal; plain lines otherwise.
+class ProgressBar {
+ public:
+  void Update(std::string_view stage, int64_t done, int64_t total) {
+    if (total <= 0) {
+      return;
+    }
+    int width = 30;
+    int filled = static_cast<int>(width * done / total);
+    if (isatty(fileno(stderr))) {
+      std::fprintf(stderr, "\r%-10.*s [%s%s] %lld/%lld", static_cast<int>(stage.size()),
+                   stage.data(), std::string(filled, '#').c_str(),
+                   std::string(width - filled, ' ').c_str(), static_cast<long long>(done),
+                   static_cast<long long>(total));
+      if (done >= total) {
+        std::fprintf(stderr, "\n");
+      }
+    } else if (done >= total || done * 4 / total != last_quarter_) {
+      std::fprintf(stderr, "%.*s: %lld/%lld\n", static_cast<int>(stage.size()), stage.data(),
+                   static_cast<long long>(done), static_cast<long long>(total));
+    }
+    last_quarter_ = done * 4 / total;
+  }
+
+ private:
+  int64_t last_quarter_ = -1;
+};
+
+Status RunMigrate(App& app) {
+  KEFU_ASSIGN_OR_RETURN(int applied, store::Migrate(*app.db, store::KefuMigrations()));
+  KEFU_ASSIGN_OR_RETURN(int version, store::CurrentSchemaVersion(*app.db));
+  std::printf("%s: applied %d migration(s); schema version %d\n",
+              std::string(store::DialectName(app.db->dialect())).c_str(), applied, version);
+  return OkStatus();
+}
+
+Status RunSeed(App& app, int customers, bool quiet) {
+  KEFU_RETURN_IF_ERROR(store::Migrate(*app.db, store::KefuMigrations()).status());
+  DemoSeedOptions options;
+  options.customers = customers;
+  options.pii_key = app.pii_key;
+  options.node_id = static_cast<int>(app.config.GetInt("node.id"));
+  ProgressBar bar;
+  KEFU_ASSIGN_OR_RETURN(
+      DemoSeedReport report,
+      SeedDemo(*app.db, *SystemClock::Get(), options,
+               [&](std::string_view stage, int64_t done, int64_t total) {
+                 if (!quiet) {
+                   bar.Update(stage, done, total);
+                 }
+               }));
+  if (report.already_seeded) {
+    std::printf("demo data already present; nothing changed\n");
+    return OkStatus();
+  }
+  std::printf(
+      "demo seeded: %d regions, %d branches, %d teams, %d agents, %d skills, %d queues, "
+      "%d customers, %d cards, %d loans, %d transactions (%d failed)\n",
+      report.regions, report.branches, report.teams, report.agents, report.skills,
+      report.queues, report.customers, report.cards, report.loans, report.transactions,
+      report.failed_transactions);
+  return OkStatus();
+}
+
+int Main(int argc, char** argv) {
+  CLI::App cli{"kefu — 客服中心: a bank's customer-service center in one binary", "kefu"};
+  cli.require_subcommand(1);
+  ConfigSources sources;
+  std::string db_url;
+  std::vector<std::string> sets;
+  cli.add_option("--config", sources.file, "TOML configuration file (default ./kefu.toml if present)");
+  cli.add_option("--db", db_url,
+                 "Database URL: sqlite:PATH (default sqlite:var/kefu.db) or "
+                 "postgresql://user@host:port/dbname");
+  cli.add_option("--set", sets, "Override a setting: --set key=value (see `kefu config`)");
+
+  auto* version = cli.add_subcommand("version", "Print the version");
+  auto* config = cli.add_subcommand("config", "Print every setting, its value and its source");
+  auto* migrate = cli.add_subcommand("migrate", "Bring the database schema up to date");
+  auto* demo = cli.add_subcommand("demo", "Demo data");
+  demo->require_subcommand(1);
+  auto* seed = demo->add_subcommand("seed", "Create the demo bank (once; re-running is safe)");
+  int customers = 2000;
+  bool quiet = false;
+  seed->add_option("--customers", customers, "Number of demo customers")->check(CLI::Range(1, 1000000));
+  seed->add_flag("--quiet", quiet, "No progress bar");
+  auto* show = demo->add_subcommand("show", "Show what is in the database");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+
+  if (*version) {
+    std::printf("kefu %s\n", KEFU_VERSION);
+    return 0;
+  }
+  sources.environment = ProcessEnvironment();
+  for (const std::string& kv : sets) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos) {
+      return Fail(InvalidArgumentError("--set needs key=value, got '" + kv + "'", "--set"));
+    }
+    sources.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  if (!db_url.empty()) {
+    sources.overrides.emplace_back("db.url", db_url);
+  }
+  bool needs_db = !*config;
+  Result<App> app = StartApp(sources, needs_db);
+  if (!app.ok()) {
+    return Fail(app.status());
+  }
+  Status status;
+  if (*config) {
+    std::fputs(app->config.Describe().c_str(), stdout);
+  } else if (*migrate) {
+    status = RunMigrate(*app);
+  } else if (*seed) {
+    status = RunSeed(*app, customers, quiet);
+  } else if (*show) {
+    status = ShowDemo(*app->db, std::cout);
+  }
+  return status.ok() ? 0 : Fail(status);
+}
+
+}  // namespace
+}  // namespace kefu::cli
+
+int main(int argc, char** argv) { return kefu::cli::Main(argc, argv); }

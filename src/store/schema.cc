@@ -1,0 +1,258 @@
+// kefu's schema, as forward-only migrations (see migrate.h).
+//
+// Conventions shared by every table (ARCHITECTURE.md data rules):
+// - ids are BIGINT primary keys chosen by the application (kefu::IdGenerator, time-ordered),
+//   never autoincrement, so several nodes can insert without coordination;
+// - times are BIGINT UTC milliseconds (suffix _ms), money BIGINT fen (suffix _fen), calendar
+//   dates TEXT 'YYYY-MM-DD', booleans INTEGER 0/1, text TEXT (UTF-8);
+// - enumerations are English codes guarded by CHECK; the UI maps them to Chinese labels;
+// - the SQL is the subset SQLite 3.40 and PostgreSQL 15 share, so one text serves both.
+//
+// Code → label mappings for the enumerations below (the UI and the CLI show the labels):
+//   customers.tier        standard 普通 · gold 金卡 · platinum 白金 · private 私人银行
+//   customers.gender      male 男 · female 女
+//   customers.id_type     resident_id 居民身份证 · residence_permit 港澳台居民居住证 ·
+//                         passport 护照 · other 其他
+//   customers.preferred_script  simplified 简体 · traditional 繁體
+//   customers.status      active 正常 · prospect 潜在客户 · dormant 睡眠 · closed 已销户
+//   agents.role           agent 座席 · expert 专家座席 · supervisor 班组长 · qa 质检员 ·
+//                         analyst 分析师 · admin 管理员
+//   queues.channel        voice 语音 · chat 在线客服 · app 手机App · wechat 微信 · weibo 微博 ·
+//                         email 邮件 · sms 短信
+//   cards.kind            credit 信用卡 · debit 借记卡
+//   cards.status          active 正常 · inactive 未激活 · frozen 冻结 · lost 挂失 ·
+//                         expired 过期 · closed 已销卡
+//   loans.product         mortgage 房贷 · auto 车贷 · consumer 消费贷 · business 经营贷
+//   loans.status          active 正常 · overdue 逾期 · paid_off 已结清 · written_off 已核销
+//   transactions.channel  pos POS · atm ATM · online_banking 网银 · mobile_banking 手机银行 ·
+//                         quick_pay 快捷支付 · counter 柜面 (error_codes.channel adds all 全部)
+//   transactions.kind     purchase 消费 · withdrawal 取现 · transfer_out 转出 · transfer_in 转入 ·
+//                         repayment 还款 · refund 退款 · fee 手续费
+//   transactions.direction  out 支出 · in 收入
+//   transactions.status   success 成功 · failed 失败 · reversed 已冲正
+
+#include "kefu/store/migrate.h"
+
+namespace kefu::store {
+namespace {
+
+// Migration 1. Notes on choices that are not obvious from the SQL:
+// - `id BIGINT NOT NULL PRIMARY KEY`: SQLite lets a non-INTEGER primary key hold NULL unless
+//   NOT NULL is spelled out.
+// - kefu_meta holds markers such as 'demo_seeded'; KEY and VALUE are non-reserved in both
+//   dialects.
+// - customers.id_number_hash is UNIQUE but nullable: prospects (unknown callers) have no ID
+//   number, and both dialects allow many NULLs in a UNIQUE column.
+// - cards keep only the masked number, its last four digits and a keyed hash (the full number
+//   never reaches the database); lookups by full number go through card_number_hash.
+// - transactions.account_masked names the account a card-less transaction used (a transfer
+//   from a passbook account, say); kefu has no accounts table yet.
+// - amount_fen is always positive, in the minor unit (分, cent) of `currency`; `direction`
+//   says whether money left or reached the customer.
+// - The indexes are the lookups of a screen pop: customer by mobile (hash or clear, for the
+//   caller's number), by ID number hash and by e-mail, a customer's cards, loans and recent
+//   transactions, and the recent failures shown first.
+constexpr std::string_view kFoundationSql = R"sql(
+CREATE TABLE kefu_meta (
+  key TEXT NOT NULL PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE regions (
+  id BIGINT NOT NULL PRIMARY KEY,
+  code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  province TEXT NOT NULL,
+  area TEXT NOT NULL CHECK (area IN ('mainland', 'hk', 'macau', 'tw')),
+  created_ms BIGINT NOT NULL
+);
+
+CREATE TABLE branches (
+  id BIGINT NOT NULL PRIMARY KEY,
+  region_id BIGINT NOT NULL REFERENCES regions (id),
+  code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  address TEXT NOT NULL,
+  phone TEXT,
+  created_ms BIGINT NOT NULL
+);
+CREATE INDEX branches_region_idx ON branches (region_id);
+
+CREATE TABLE teams (
+  id BIGINT NOT NULL PRIMARY KEY,
+  code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+
+CREATE TABLE agents (
+  id BIGINT NOT NULL PRIMARY KEY,
+  employee_no TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  team_id BIGINT REFERENCES teams (id),
+  role TEXT NOT NULL
+    CHECK (role IN ('agent', 'expert', 'supervisor', 'qa', 'analyst', 'admin')),
+  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+  mobile TEXT,
+  email TEXT,
+  max_chats INTEGER NOT NULL DEFAULT 3 CHECK (max_chats >= 0),
+  created_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE INDEX agents_team_idx ON agents (team_id);
+
+CREATE TABLE skills (
+  id BIGINT NOT NULL PRIMARY KEY,
+  code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  category TEXT NOT NULL CHECK (category IN ('business', 'language', 'channel')),
+  created_ms BIGINT NOT NULL
+);
+
+CREATE TABLE agent_skills (
+  agent_id BIGINT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+  skill_id BIGINT NOT NULL REFERENCES skills (id) ON DELETE CASCADE,
+  proficiency INTEGER NOT NULL CHECK (proficiency BETWEEN 1 AND 5),
+  PRIMARY KEY (agent_id, skill_id)
+);
+CREATE INDEX agent_skills_skill_idx ON agent_skills (skill_id);
+
+CREATE TABLE queues (
+  id BIGINT NOT NULL PRIMARY KEY,
+  code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  channel TEXT NOT NULL
+    CHECK (channel IN ('voice', 'chat', 'app', 'wechat', 'weibo', 'email', 'sms')),
+  priority INTEGER NOT NULL DEFAULT 0,
+  service_level_seconds INTEGER NOT NULL DEFAULT 25 CHECK (service_level_seconds > 0),
+  service_level_target_pct INTEGER NOT NULL DEFAULT 80
+    CHECK (service_level_target_pct BETWEEN 1 AND 100),
+  min_tier TEXT CHECK (min_tier IN ('standard', 'gold', 'platinum', 'private')),
+  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  created_ms BIGINT NOT NULL
+);
+
+CREATE TABLE queue_skills (
+  queue_id BIGINT NOT NULL REFERENCES queues (id) ON DELETE CASCADE,
+  skill_id BIGINT NOT NULL REFERENCES skills (id) ON DELETE CASCADE,
+  min_proficiency INTEGER NOT NULL DEFAULT 1 CHECK (min_proficiency BETWEEN 1 AND 5),
+  PRIMARY KEY (queue_id, skill_id)
+);
+CREATE INDEX queue_skills_skill_idx ON queue_skills (skill_id);
+
+CREATE TABLE customers (
+  id BIGINT NOT NULL PRIMARY KEY,
+  name TEXT NOT NULL,
+  gender TEXT CHECK (gender IN ('male', 'female')),
+  birth_date TEXT,
+  mobile TEXT,
+  mobile_hash TEXT,
+  email TEXT,
+  id_type TEXT NOT NULL DEFAULT 'resident_id'
+    CHECK (id_type IN ('resident_id', 'residence_permit', 'passport', 'other')),
+  id_number TEXT,
+  id_number_hash TEXT UNIQUE,
+  tier TEXT NOT NULL DEFAULT 'standard'
+    CHECK (tier IN ('standard', 'gold', 'platinum', 'private')),
+  segment TEXT,
+  status TEXT NOT NULL DEFAULT 'active'
+    CHECK (status IN ('active', 'prospect', 'dormant', 'closed')),
+  region_id BIGINT REFERENCES regions (id),
+  branch_id BIGINT REFERENCES branches (id),
+  owner_agent_id BIGINT REFERENCES agents (id),
+  preferred_script TEXT NOT NULL DEFAULT 'simplified'
+    CHECK (preferred_script IN ('simplified', 'traditional')),
+  created_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL,
+  CHECK ((id_number IS NULL) = (id_number_hash IS NULL)),
+  CHECK ((mobile IS NULL) = (mobile_hash IS NULL))
+);
+CREATE INDEX customers_mobile_hash_idx ON customers (mobile_hash);
+CREATE INDEX customers_mobile_idx ON customers (mobile);
+CREATE INDEX customers_email_idx ON customers (email);
+CREATE INDEX customers_owner_idx ON customers (owner_agent_id);
+CREATE INDEX customers_branch_idx ON customers (branch_id);
+
+CREATE TABLE cards (
+  id BIGINT NOT NULL PRIMARY KEY,
+  customer_id BIGINT NOT NULL REFERENCES customers (id),
+  card_number_masked TEXT NOT NULL,
+  card_number_hash TEXT NOT NULL UNIQUE,
+  last4 TEXT NOT NULL CHECK (length(last4) = 4),
+  product TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('credit', 'debit')),
+  currency TEXT NOT NULL DEFAULT 'CNY' CHECK (length(currency) = 3),
+  credit_limit_fen BIGINT CHECK (credit_limit_fen >= 0),
+  available_fen BIGINT NOT NULL DEFAULT 0,
+  statement_day INTEGER CHECK (statement_day BETWEEN 1 AND 28),
+  due_day INTEGER CHECK (due_day BETWEEN 1 AND 31),
+  expiry_month TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'active'
+    CHECK (status IN ('active', 'inactive', 'frozen', 'lost', 'expired', 'closed')),
+  opened_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL,
+  CHECK (kind = 'credit' OR credit_limit_fen IS NULL)
+);
+CREATE INDEX cards_customer_idx ON cards (customer_id);
+
+CREATE TABLE loans (
+  id BIGINT NOT NULL PRIMARY KEY,
+  customer_id BIGINT NOT NULL REFERENCES customers (id),
+  product TEXT NOT NULL CHECK (product IN ('mortgage', 'auto', 'consumer', 'business')),
+  principal_fen BIGINT NOT NULL CHECK (principal_fen > 0),
+  balance_fen BIGINT NOT NULL CHECK (balance_fen >= 0),
+  rate_bp INTEGER NOT NULL CHECK (rate_bp >= 0),
+  term_months INTEGER NOT NULL CHECK (term_months > 0),
+  repayment_day INTEGER NOT NULL CHECK (repayment_day BETWEEN 1 AND 28),
+  overdue_days INTEGER NOT NULL DEFAULT 0 CHECK (overdue_days >= 0),
+  status TEXT NOT NULL DEFAULT 'active'
+    CHECK (status IN ('active', 'overdue', 'paid_off', 'written_off')),
+  start_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE INDEX loans_customer_idx ON loans (customer_id);
+
+CREATE TABLE error_codes (
+  code TEXT NOT NULL PRIMARY KEY,
+  reason TEXT NOT NULL,
+  advice TEXT NOT NULL,
+  channel TEXT NOT NULL DEFAULT 'all' CHECK (channel IN
+    ('all', 'pos', 'atm', 'online_banking', 'mobile_banking', 'quick_pay', 'counter')),
+  category TEXT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+
+CREATE TABLE transactions (
+  id BIGINT NOT NULL PRIMARY KEY,
+  customer_id BIGINT NOT NULL REFERENCES customers (id),
+  card_id BIGINT REFERENCES cards (id),
+  account_masked TEXT,
+  kind TEXT NOT NULL CHECK (kind IN
+    ('purchase', 'withdrawal', 'transfer_out', 'transfer_in', 'repayment', 'refund', 'fee')),
+  direction TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+  amount_fen BIGINT NOT NULL CHECK (amount_fen > 0),
+  currency TEXT NOT NULL DEFAULT 'CNY' CHECK (length(currency) = 3),
+  merchant TEXT,
+  country TEXT NOT NULL DEFAULT 'CN' CHECK (length(country) = 2),
+  channel TEXT NOT NULL CHECK (channel IN
+    ('pos', 'atm', 'online_banking', 'mobile_banking', 'quick_pay', 'counter')),
+  status TEXT NOT NULL CHECK (status IN ('success', 'failed', 'reversed')),
+  error_code TEXT REFERENCES error_codes (code),
+  occurred_ms BIGINT NOT NULL,
+  CHECK (status <> 'failed' OR error_code IS NOT NULL)
+);
+CREATE INDEX transactions_customer_time_idx ON transactions (customer_id, occurred_ms);
+CREATE INDEX transactions_card_time_idx ON transactions (card_id, occurred_ms);
+CREATE INDEX transactions_failed_idx ON transactions (customer_id, occurred_ms)
+  WHERE status = 'failed';
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {.version = 1, .name = "foundation", .sql = kFoundationSql},
+};
+
+}  // namespace
+
+std::span<const Migration> KefuMigrations() { return kMigrations; }
+
+}  // namespace kefu::store
