@@ -70,7 +70,9 @@ Result<App> StartApp(const ConfigSources& sources, bool open_db) {
   KEFU_RETURN_IF_ERROR(log::InitLogging({app.config.GetString("log.level"),
                                          app.config.GetString("log.format"),
                                          app.config.GetString("log.file")}));
-  KEFU_RETURN_IF_ERROR(IdGenerator::CheckNodeId(app.config.GetInt("node.id")).status());
+  KEFU_RETURN_IF_ERROR(IdGenerator::CheckNodeId(app.config.GetInt("node.id"))
+                           .status()
+                           .WithContext("node.id from " + app.config.Source("node.id")));
   KEFU_ASSIGN_OR_RETURN(app.pii_key, LoadPiiKey(app.config));
   if (open_db) {
     store::DatabaseOptions options;
