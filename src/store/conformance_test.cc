@@ -471,5 +471,38 @@ TYPED_TEST(StoreConformance, ConcurrentMigratorsApplyEachStepOnce) {
   this->db_ = std::move(dbs[0]);
 }
 
+// PostgreSQL only: a pooled connection the server killed is re-established transparently.
+TEST(PostgresPoolTest, ReconnectsAfterTheServerDropsAConnection) {
+  if (std::getenv("KEFU_TEST_PG_URL") == nullptr) {
+    GTEST_SKIP() << "KEFU_TEST_PG_URL not set";
+  }
+  PostgresBackend backend;
+  DatabaseOptions options;
+  options.postgres_pool_size = 1;  // so the next call must use the killed connection
+  auto db = backend.Open(options);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto pid = (*db)->QueryInt64("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid.ok()) << pid.status().ToString();
+  auto admin = OpenDatabase(std::getenv("KEFU_TEST_PG_URL"));
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)->Query("SELECT pg_terminate_backend(CAST($1 AS INTEGER))", {*pid}).ok());
+  // The first call may see the dead connection (kUnavailable); the pool then reconnects.
+  auto again = (*db)->QueryInt64("SELECT pg_backend_pid()");
+  if (!again.ok()) {
+    EXPECT_EQ(again.status().code(), StatusCode::kUnavailable) << again.status().ToString();
+    again = (*db)->QueryInt64("SELECT pg_backend_pid()");
+  }
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_NE(*again, *pid);
+  EXPECT_GE((*db)->stats().reconnects, 1);
+  db->reset();
+  backend.Cleanup();
+}
+
+TEST(PostgresPoolTest, UnreachableServerIsUnavailable) {
+  auto db = OpenDatabase("postgresql://kefu@127.0.0.1:1/none?connect_timeout=2");
+  EXPECT_EQ(db.status().code(), StatusCode::kUnavailable) << db.status().ToString();
+}
+
 }  // namespace
 }  // namespace kefu::store

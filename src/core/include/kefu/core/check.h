@@ -26,7 +26,7 @@ class CheckFailure {
 
 // Swallows the stream when the check passes, so the message is not evaluated.
 struct Voidify {
-  void operator&(CheckFailure&) {}
+  void operator&(const CheckFailure&) {}
 };
 
 }  // namespace kefu::internal

@@ -27,7 +27,9 @@ class [[nodiscard]] Result {
   }
 
   bool ok() const { return value_.has_value(); }
-  const Status& status() const { return status_; }
+  const Status& status() const& { return status_; }
+  // On a temporary Result, a copy: `return db.Exec(...).status();` must not dangle.
+  Status status() && { return std::move(status_); }
 
   // REQUIRES: ok().
   T& value() & {
