@@ -73,6 +73,8 @@ Result<App> StartApp(const ConfigSources& sources, bool open_db) {
   KEFU_RETURN_IF_ERROR(IdGenerator::CheckNodeId(app.config.GetInt("node.id"))
                            .status()
                            .WithContext("node.id from " + app.config.Source("node.id")));
+  app.ids = std::make_unique<IdGenerator>(SystemClock::Get(),
+                                          static_cast<int>(app.config.GetInt("node.id")));
   KEFU_ASSIGN_OR_RETURN(app.pii_key, LoadPiiKey(app.config));
   if (open_db) {
     store::DatabaseOptions options;

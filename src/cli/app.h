@@ -4,6 +4,7 @@
 #include <string>
 
 #include "kefu/core/config.h"
+#include "kefu/core/id.h"
 #include "kefu/core/result.h"
 #include "kefu/store/database.h"
 
@@ -14,6 +15,7 @@ namespace kefu::cli {
 struct App {
   Config config;
   std::string pii_key;
+  std::unique_ptr<IdGenerator> ids;  // this node's ids (node.id)
   std::unique_ptr<store::Database> db;
 };
 

@@ -10,10 +10,12 @@
 #include <unistd.h>
 #include <vector>
 
+#include "accounts_cli.h"
 #include "app.h"
 #include "demo_seed.h"
 #include "demo_show.h"
 #include "kefu/core/clock.h"
+#include "kefu/server/server.h"
 #include "kefu/store/migrate.h"
 
 namespace kefu::cli {
@@ -88,6 +90,36 @@ Status RunSeed(App& app, int customers, bool quiet) {
   return OkStatus();
 }
 
+Status RunServe(App& app) {
+  KEFU_RETURN_IF_ERROR(store::Migrate(*app.db, store::KefuMigrations()).status());
+  const Config& c = app.config;
+  api::ApiOptions api_options;
+  api_options.rate_limit_rps = static_cast<double>(c.GetInt("api.rate_limit_rps"));
+  api_options.rate_limit_burst = api_options.rate_limit_rps * 2;
+  api_options.login_per_minute = static_cast<double>(c.GetInt("api.login_per_minute"));
+  api::AccountsOptions accounts;
+  accounts.session_idle_ms = c.GetInt("auth.session_idle_minutes") * 60'000;
+  accounts.session_max_ms = c.GetInt("auth.session_max_hours") * 3'600'000;
+  accounts.lockout_failures = static_cast<int>(c.GetInt("auth.lockout_failures"));
+  accounts.lockout_window_ms = c.GetInt("auth.lockout_minutes") * 60'000;
+  api::Api api(app.db.get(), SystemClock::Get(), app.ids.get(), api_options, accounts);
+  server::ServerOptions options;
+  options.listen = c.GetString("server.listen");
+  options.io_threads = static_cast<int>(c.GetInt("server.io_threads"));
+  options.workers = static_cast<int>(c.GetInt("server.workers"));
+  options.max_body_bytes = static_cast<size_t>(c.GetInt("server.max_body_bytes"));
+  options.web_root = c.GetString("server.web_root");
+  options.port_file = c.GetString("server.port_file");
+  options.shutdown_grace_ms = c.GetInt("server.shutdown_grace_ms");
+  std::string host = options.listen.substr(0, options.listen.rfind(':'));
+  return server::RunServer(api, options, [&](int port) {
+    std::printf("kefu 客服中心 %s listening on http://%s:%d (database: %s)\n", KEFU_VERSION,
+                host.empty() || host == "0.0.0.0" ? "127.0.0.1" : host.c_str(), port,
+                std::string(store::DialectName(app.db->dialect())).c_str());
+    std::fflush(stdout);
+  });
+}
+
 int Main(int argc, char** argv) {
   CLI::App cli{"kefu — 客服中心: a bank's customer-service center in one binary", "kefu"};
   cli.require_subcommand(1);
@@ -111,6 +143,43 @@ int Main(int argc, char** argv) {
   seed->add_option("--customers", customers, "Number of demo customers")->check(CLI::Range(1, 1000000));
   seed->add_flag("--quiet", quiet, "No progress bar");
   auto* show = demo->add_subcommand("show", "Show what is in the database");
+  std::string logins_file = "var/demo-logins.txt";
+  seed->add_option("--logins-file", logins_file, "Where the demo logins are written");
+
+  auto* serve = cli.add_subcommand("serve", "Run the server: HTTP API, WebSocket and web UI");
+
+  auto* user = cli.add_subcommand("user", "Manage user accounts");
+  user->require_subcommand(1);
+  UserArgs user_args;
+  auto* user_add = user->add_subcommand("add", "Create a user");
+  user_add->add_option("username", user_args.username, "Login name")->required();
+  user_add->add_option("--role", user_args.role,
+                       "agent, expert, supervisor, qa, analyst or admin")->required();
+  user_add->add_option("--name", user_args.name, "Display name, e.g. 王小明");
+  user_add->add_option("--team", user_args.team, "Team code, e.g. credit_card");
+  user_add->add_flag("--password-stdin", user_args.password_stdin,
+                     "Read the password from standard input");
+  auto* user_passwd = user->add_subcommand("passwd", "Set a user's password");
+  user_passwd->add_option("username", user_args.username, "Login name")->required();
+  user_passwd->add_flag("--password-stdin", user_args.password_stdin,
+                        "Read the password from standard input");
+  auto* user_disable = user->add_subcommand("disable", "Disable a user (ends their sessions)");
+  user_disable->add_option("username", user_args.username, "Login name")->required();
+  auto* user_enable = user->add_subcommand("enable", "Enable a disabled user");
+  user_enable->add_option("username", user_args.username, "Login name")->required();
+
+  auto* token = cli.add_subcommand("token", "Manage integration API tokens");
+  token->require_subcommand(1);
+  std::string token_name;
+  std::string token_id;
+  std::vector<std::string> scopes;
+  auto* token_create = token->add_subcommand("create", "Create a token (the secret is shown once)");
+  token_create->add_option("name", token_name, "What uses the token")->required();
+  token_create->add_option("--scope", scopes, "A permission the token grants (repeatable)")
+      ->required();
+  auto* token_revoke = token->add_subcommand("revoke", "Revoke a token");
+  token_revoke->add_option("id", token_id, "Token id")->required();
+  auto* token_list = token->add_subcommand("list", "List tokens");
 
   try {
     cli.parse(argc, argv);
@@ -145,8 +214,25 @@ int Main(int argc, char** argv) {
     status = RunMigrate(*app);
   } else if (*seed) {
     status = RunSeed(*app, customers, quiet);
+    if (status.ok()) {
+      status = SeedDemoLogins(*app, logins_file);
+    }
   } else if (*show) {
     status = ShowDemo(*app->db, std::cout);
+  } else if (*serve) {
+    status = RunServe(*app);
+  } else if (*user_add) {
+    status = RunUserAdd(*app, user_args);
+  } else if (*user_passwd) {
+    status = RunUserPasswd(*app, user_args);
+  } else if (*user_disable || *user_enable) {
+    status = RunUserDisable(*app, user_args.username, user_disable->parsed());
+  } else if (*token_create) {
+    status = RunTokenCreate(*app, token_name, scopes);
+  } else if (*token_revoke) {
+    status = RunTokenRevoke(*app, token_id);
+  } else if (*token_list) {
+    status = RunTokenList(*app);
   }
   return status.ok() ? 0 : Fail(status);
 }

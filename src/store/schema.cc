@@ -247,8 +247,109 @@ CREATE INDEX transactions_failed_idx ON transactions (customer_id, occurred_ms)
   WHERE status = 'failed';
 )sql";
 
+
+// Migration 2: accounts, sessions, API tokens, login attempts and the audit log (#3).
+// - users.password_hash is libsodium's argon2id string (it carries its own salt and cost);
+//   NULL means the account cannot log in with a password.
+// - sessions and api_tokens keep only the SHA-256 of the secret the client holds.
+// - login_attempts feed the lockout rule (5 failures in 15 minutes); every attempt is also
+//   written to audit_log.
+// - audit_log is append-only: triggers refuse UPDATE and DELETE on both backends.
+constexpr std::string_view kAccountsSql = R"sql(
+CREATE TABLE users (
+  id BIGINT NOT NULL PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  role TEXT NOT NULL
+    CHECK (role IN ('agent', 'expert', 'supervisor', 'qa', 'analyst', 'admin')),
+  team_id BIGINT REFERENCES teams (id),
+  agent_id BIGINT REFERENCES agents (id),
+  password_hash TEXT,
+  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+  password_changed_ms BIGINT,
+  created_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE INDEX users_team_idx ON users (team_id);
+
+CREATE TABLE sessions (
+  id BIGINT NOT NULL PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  ip TEXT,
+  user_agent TEXT,
+  created_ms BIGINT NOT NULL,
+  last_seen_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL
+);
+CREATE INDEX sessions_user_idx ON sessions (user_id);
+
+CREATE TABLE api_tokens (
+  id BIGINT NOT NULL PRIMARY KEY,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  scopes TEXT NOT NULL,
+  created_by BIGINT REFERENCES users (id),
+  created_ms BIGINT NOT NULL,
+  last_used_ms BIGINT,
+  revoked_ms BIGINT
+);
+
+CREATE TABLE login_attempts (
+  id BIGINT NOT NULL PRIMARY KEY,
+  username TEXT NOT NULL,
+  user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+  success INTEGER NOT NULL CHECK (success IN (0, 1)),
+  reason TEXT NOT NULL,
+  ip TEXT,
+  at_ms BIGINT NOT NULL
+);
+CREATE INDEX login_attempts_user_time_idx ON login_attempts (username, at_ms);
+
+CREATE TABLE audit_log (
+  id BIGINT NOT NULL PRIMARY KEY,
+  at_ms BIGINT NOT NULL,
+  actor_id BIGINT,
+  actor_name TEXT NOT NULL,
+  action TEXT NOT NULL,
+  object_type TEXT NOT NULL,
+  object_id TEXT,
+  ip TEXT,
+  detail TEXT,
+  trace_id TEXT
+);
+CREATE INDEX audit_log_actor_idx ON audit_log (actor_id, id);
+CREATE INDEX audit_log_action_idx ON audit_log (action, id);
+CREATE INDEX audit_log_object_idx ON audit_log (object_type, object_id);
+)sql";
+
+// Migration 3: the append-only guard, the one place the dialects differ.
+constexpr std::string_view kAuditAppendOnlySqlite = R"sql(
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+)sql";
+
+constexpr std::string_view kAuditAppendOnlyPostgres = R"sql(
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+)sql";
+
+
 constexpr Migration kMigrations[] = {
     {.version = 1, .name = "foundation", .sql = kFoundationSql},
+    {.version = 2, .name = "accounts and audit", .sql = kAccountsSql},
+    {.version = 3,
+     .name = "audit log is append-only",
+     .sql = kAuditAppendOnlySqlite,
+     .postgres_sql = kAuditAppendOnlyPostgres},
 };
 
 }  // namespace

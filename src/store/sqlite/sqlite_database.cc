@@ -1,5 +1,7 @@
 #include "sqlite/sqlite_database.h"
 
+#include "kefu/core/log.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -303,7 +305,7 @@ class SqliteDatabase final : public Database {
 
   Status Transact(const Fn& fn) override {
     KEFU_CHECK(!on_writer_thread) << "Database::Transact called inside a transaction";
-    Job job{&fn, {}};
+    Job job{&fn, {}, std::string(log::CurrentTraceId())};
     std::future<Status> done = job.done.get_future();
     {
       std::lock_guard lock(queue_mu_);
@@ -347,6 +349,7 @@ class SqliteDatabase final : public Database {
   struct Job {
     const Fn* fn;
     std::promise<Status> done;
+    std::string trace_id;  // the caller's, so log lines and audit rows on the writer carry it
   };
 
   void WriterLoop() {
@@ -397,6 +400,7 @@ class SqliteDatabase final : public Database {
         results.push_back(broken);
         continue;
       }
+      log::ScopedTraceId trace(job->trace_id);
       Status status = CallSafely(*job->fn, session);
       if (!status.ok()) {
         broken = RunStatement(*writer_, "ROLLBACK TO kefu_tx");

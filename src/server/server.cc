@@ -1,0 +1,544 @@
+#include "kefu/server/server.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <fstream>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "static_files.h"
+
+namespace kefu::server {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+constexpr auto kReadTimeout = std::chrono::seconds(30);
+constexpr size_t kMaxQueuedWsMessages = 1000;  // a client this far behind is disconnected
+constexpr const char* kServerName = "kefu";
+
+class ServerState;
+
+// Headers every response carries.
+template <typename Body>
+void SecurityHeaders(http::response<Body>& res) {
+  res.set(http::field::server, kServerName);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("X-Frame-Options", "DENY");
+  res.set("Referrer-Policy", "same-origin");
+}
+
+http::response<http::string_body> ToBeast(const api::HttpResponse& in, unsigned version,
+                                          bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(in.status), version};
+  SecurityHeaders(res);
+  if (!in.content_type.empty()) {
+    res.set(http::field::content_type, in.content_type);
+  }
+  for (const auto& [k, v] : in.headers) {
+    res.insert(k, v);
+  }
+  res.body() = in.body;
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+api::HttpRequest FromBeast(const http::request<http::string_body>& req, const std::string& ip) {
+  api::HttpRequest out;
+  out.method = std::string(req.method_string());
+  out.target = std::string(req.target());
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    for (char& c : name) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    out.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  out.body = req.body();
+  out.remote_ip = ip;
+  return out;
+}
+
+api::HttpResponse JsonError(int status, std::string_view code, std::string_view message) {
+  api::HttpResponse r;
+  r.status = status;
+  r.body = std::string("{\"error\":{\"code\":\"") + std::string(code) + "\",\"message\":\"" +
+           std::string(message) + "\",\"field\":\"\"}}";
+  return r;
+}
+
+// One WebSocket connection of a desktop. Lives on its own strand.
+class WsSession : public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(tcp::socket socket, api::Api& api, api::AuthContext auth, ServerState& state)
+      : ws_(std::move(socket)), api_(api), auth_(std::move(auth)), state_(state) {}
+
+  void Run(http::request<http::string_body> req);
+  void Close();
+
+ private:
+  void OnAccept(beast::error_code ec);
+  void DoRead();
+  void OnRead(beast::error_code ec, std::size_t);
+  void Enqueue(std::string message);
+  void DoWrite();
+  void OnWrite(beast::error_code ec, std::size_t);
+  void Finish();
+
+  websocket::stream<beast::tcp_stream> ws_;
+  api::Api& api_;
+  api::AuthContext auth_;
+  ServerState& state_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> outbox_;
+  std::shared_ptr<api::Hub::Client> client_;
+  bool finished_ = false;
+};
+
+// Everything the connections share: the io_context, the worker pool, counters, and the list of
+// open WebSockets to close at shutdown.
+class ServerState {
+ public:
+  ServerState(api::Api& api, const ServerOptions& options, int io_threads)
+      : api(api), options(options), ioc(io_threads), workers(std::max(1, options.workers)) {}
+
+  api::Api& api;
+  const ServerOptions& options;
+  net::io_context ioc;
+  net::thread_pool workers;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> stopping{false};
+
+  void AddWs(const std::shared_ptr<WsSession>& ws) {
+    std::lock_guard lock(ws_mu_);
+    ws_.push_back(ws);
+  }
+  void CloseAllWs() {
+    std::vector<std::weak_ptr<WsSession>> all;
+    {
+      std::lock_guard lock(ws_mu_);
+      all.assign(ws_.begin(), ws_.end());
+      ws_.clear();
+    }
+    for (auto& weak : all) {
+      if (auto ws = weak.lock()) {
+        ws->Close();
+      }
+    }
+  }
+  void PruneWs() {
+    std::lock_guard lock(ws_mu_);
+    ws_.remove_if([](const std::weak_ptr<WsSession>& w) { return w.expired(); });
+  }
+
+ private:
+  std::mutex ws_mu_;
+  std::list<std::weak_ptr<WsSession>> ws_;
+};
+
+void WsSession::Run(http::request<http::string_body> req) {
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(http::field::server, kServerName); }));
+  ws_.read_message_max(64 * 1024);
+  ws_.async_accept(req, beast::bind_front_handler(&WsSession::OnAccept, shared_from_this()));
+}
+
+void WsSession::OnAccept(beast::error_code ec) {
+  if (ec) {
+    return;
+  }
+  std::weak_ptr<WsSession> weak = weak_from_this();
+  auto executor = ws_.get_executor();
+  client_ = api_.hub().Attach(auth_, [weak, executor](std::string message) {
+    // Called under the hub's lock from any thread: only queue, on our strand.
+    net::post(executor, [weak, message = std::move(message)]() mutable {
+      if (auto self = weak.lock()) {
+        self->Enqueue(std::move(message));
+      }
+    });
+  });
+  state_.AddWs(shared_from_this());
+  DoRead();
+}
+
+void WsSession::DoRead() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::OnRead, shared_from_this()));
+}
+
+void WsSession::OnRead(beast::error_code ec, std::size_t) {
+  if (ec) {
+    Finish();
+    return;
+  }
+  std::string text = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  api_.hub().OnMessage(client_, text);
+  DoRead();
+}
+
+void WsSession::Enqueue(std::string message) {
+  if (finished_) {
+    return;
+  }
+  if (outbox_.size() >= kMaxQueuedWsMessages) {
+    spdlog::warn("websocket client of {} is too slow; closing", auth_.user.username);
+    Close();
+    return;
+  }
+  outbox_.push_back(std::move(message));
+  if (outbox_.size() == 1) {
+    DoWrite();
+  }
+}
+
+void WsSession::DoWrite() {
+  ws_.text(true);
+  ws_.async_write(net::buffer(outbox_.front()),
+                  beast::bind_front_handler(&WsSession::OnWrite, shared_from_this()));
+}
+
+void WsSession::OnWrite(beast::error_code ec, std::size_t) {
+  if (ec) {
+    Finish();
+    return;
+  }
+  outbox_.pop_front();
+  if (!outbox_.empty()) {
+    DoWrite();
+  }
+}
+
+void WsSession::Close() {
+  net::post(ws_.get_executor(), [self = shared_from_this()] {
+    if (self->finished_ || !self->ws_.is_open()) {
+      return;
+    }
+    self->ws_.async_close(websocket::close_code::going_away,
+                          [self](beast::error_code) { self->Finish(); });
+  });
+}
+
+void WsSession::Finish() {
+  if (finished_) {
+    return;
+  }
+  finished_ = true;
+  outbox_.clear();
+  if (client_) {
+    api_.hub().Detach(client_);
+  }
+}
+
+// One HTTP/1.1 connection: reads requests, hands API calls to the worker pool, serves files,
+// upgrades /api/v1/ws. Lives on its own strand.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket socket, ServerState& state)
+      : stream_(std::move(socket)), state_(state) {
+    beast::error_code ec;
+    auto endpoint = stream_.socket().remote_endpoint(ec);
+    ip_ = ec ? "" : endpoint.address().to_string();
+  }
+
+  void Start() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&HttpSession::DoRead, shared_from_this()));
+  }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(state_.options.max_body_bytes);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(kReadTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset) {
+      return Shutdown();
+    }
+    if (ec == http::error::body_limit) {
+      return Send(JsonError(413, "payload_too_large",
+                            "request body over " + std::to_string(state_.options.max_body_bytes) +
+                                " bytes"),
+                  11, false);
+    }
+    if (ec) {
+      return Send(JsonError(400, "bad_request", "malformed HTTP request"), 11, false);
+    }
+    http::request<http::string_body> req = parser_->release();
+    std::string_view target = req.target();
+    std::string_view path = target.substr(0, target.find('?'));
+
+    if (websocket::is_upgrade(req)) {
+      if (path != "/api/v1/ws") {
+        return Send(JsonError(404, "not_found", "no WebSocket here"), req.version(), false);
+      }
+      Result<api::AuthContext> auth = state_.api.AuthenticateUpgrade(FromBeast(req, ip_));
+      if (!auth.ok()) {
+        bool denied = auth.status().code() == StatusCode::kPermissionDenied;
+        return Send(JsonError(denied ? 403 : 401, denied ? "permission_denied" : "unauthenticated",
+                              auth.status().message()),
+                    req.version(), false);
+      }
+      stream_.expires_never();
+      auto ws = std::make_shared<WsSession>(stream_.release_socket(), state_.api,
+                                            std::move(auth).value(), state_);
+      ws->Run(std::move(req));
+      return;
+    }
+
+    bool is_api = path.starts_with("/api/") || path == "/healthz" || path == "/readyz" ||
+                  path == "/metrics";
+    if (!is_api) {
+      return ServeFile(req);
+    }
+    if (state_.stopping) {
+      return Send(JsonError(503, "unavailable", "server is shutting down"), req.version(), false);
+    }
+    // Handlers may wait on the store: they run on the worker pool, never on an I/O thread.
+    state_.in_flight.fetch_add(1);
+    unsigned version = req.version();
+    bool keep_alive = req.keep_alive();
+    net::post(state_.workers, [self = shared_from_this(), request = FromBeast(req, ip_), version,
+                               keep_alive]() mutable {
+      api::HttpResponse response = self->state_.api.Handle(request);
+      net::post(self->stream_.get_executor(), [self, response = std::move(response), version,
+                                               keep_alive]() mutable {
+        self->Send(response, version, keep_alive, /*counted=*/true);
+      });
+    });
+  }
+
+  void ServeFile(const http::request<http::string_body>& req) {
+    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+      return Send(JsonError(405, "method_not_allowed", "method not allowed"), req.version(),
+                  req.keep_alive());
+    }
+    StaticFile file = ServeStatic(state_.options.web_root, req.target());
+    api::HttpResponse r;
+    r.status = file.status;
+    r.content_type = file.content_type;
+    r.headers.emplace_back("Cache-Control", file.cache_control);
+    if (file.content_type.starts_with("text/html")) {
+      r.headers.emplace_back("Content-Security-Policy",
+                             "default-src 'self'; img-src 'self' data:; style-src 'self' "
+                             "'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors "
+                             "'none'");
+    }
+    r.body = req.method() == http::verb::head ? std::string() : std::move(file.body);
+    Send(r, req.version(), req.keep_alive());
+  }
+
+  void Send(const api::HttpResponse& response, unsigned version, bool keep_alive,
+            bool counted = false) {
+    keep_alive = keep_alive && !state_.stopping;
+    auto res = std::make_shared<http::response<http::string_body>>(
+        ToBeast(response, version, keep_alive));
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive, counted](beast::error_code ec,
+                                                                            std::size_t) {
+                        if (counted) {
+                          self->state_.in_flight.fetch_sub(1);
+                        }
+                        if (ec || !keep_alive) {
+                          return self->Shutdown();
+                        }
+                        self->DoRead();
+                      });
+  }
+
+  void Shutdown() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  ServerState& state_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string ip_;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(ServerState& state, tcp::acceptor acceptor)
+      : state_(state), acceptor_(std::move(acceptor)) {}
+
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(state_.ioc),
+                           beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
+  }
+  void Close() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+    });
+  }
+
+ private:
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
+      return;
+    }
+    if (!ec) {
+      std::make_shared<HttpSession>(std::move(socket), state_)->Start();
+    } else if (ec == net::error::no_descriptors) {
+      spdlog::error("out of file descriptors; raise ulimit -n");
+    }
+    Accept();
+  }
+
+  ServerState& state_;
+  tcp::acceptor acceptor_;
+};
+
+Result<tcp::endpoint> ParseListen(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return InvalidArgumentError("server.listen must be host:port, got '" + listen + "'",
+                                "server.listen");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  int port = -1;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+  }
+  beast::error_code ec;
+  auto address = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec || port < 0 || port > 65535) {
+    return InvalidArgumentError("server.listen must be host:port, got '" + listen + "'",
+                                "server.listen");
+  }
+  return tcp::endpoint(address, static_cast<unsigned short>(port));
+}
+
+// Many idle WebSockets need many descriptors: take the hard limit.
+void RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
+
+Status RunServer(api::Api& api, const ServerOptions& options,
+                 const std::function<void(int port)>& on_listening) {
+  KEFU_ASSIGN_OR_RETURN(tcp::endpoint endpoint, ParseListen(options.listen));
+  RaiseFileLimit();
+  int io_threads = options.io_threads > 0
+                       ? options.io_threads
+                       : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  ServerState state(api, options, io_threads);
+
+  tcp::acceptor acceptor(net::make_strand(state.ioc));
+  beast::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return UnavailableError("cannot listen on " + options.listen + ": " + ec.message());
+  }
+  int port = acceptor.local_endpoint().port();
+  auto listener = std::make_shared<Listener>(state, std::move(acceptor));
+  listener->Accept();
+
+  if (!options.port_file.empty()) {
+    std::string tmp = options.port_file + ".tmp";
+    std::ofstream(tmp) << port << "\n";
+    std::rename(tmp.c_str(), options.port_file.c_str());  // readers never see a partial file
+  }
+  if (on_listening) {
+    on_listening(port);
+  }
+
+  // Housekeeping: forget WebSocket sessions nobody will resume.
+  net::steady_timer sweeper(state.ioc);
+  std::function<void()> sweep = [&] {
+    sweeper.expires_after(std::chrono::seconds(30));
+    sweeper.async_wait([&](beast::error_code e) {
+      if (e) {
+        return;
+      }
+      api.hub().Sweep();
+      state.PruneWs();
+      sweep();
+    });
+  };
+  sweep();
+
+  // Graceful shutdown: stop accepting, answer readyz 503, let in-flight requests finish (up to
+  // the grace period), close WebSockets, then stop the I/O threads.
+  net::signal_set signals(state.ioc, SIGINT, SIGTERM);
+  net::steady_timer drain(state.ioc);
+  auto deadline = std::chrono::steady_clock::now();
+  std::function<void()> wait_drained = [&] {
+    if (state.in_flight.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
+      if (state.in_flight.load() > 0) {
+        spdlog::warn("shutting down with {} request(s) still running", state.in_flight.load());
+      }
+      state.CloseAllWs();
+      drain.expires_after(std::chrono::milliseconds(200));  // let close frames go out
+      drain.async_wait([&](beast::error_code) { state.ioc.stop(); });
+      return;
+    }
+    drain.expires_after(std::chrono::milliseconds(20));
+    drain.async_wait([&](beast::error_code e) {
+      if (!e) {
+        wait_drained();
+      }
+    });
+  };
+  signals.async_wait([&](beast::error_code e, int signal) {
+    if (e) {
+      return;
+    }
+    spdlog::info("signal {}: shutting down", signal);
+    state.stopping = true;
+    api.SetDraining();
+    listener->Close();
+    sweeper.cancel();
+    deadline = std::chrono::steady_clock::now() +
+               std::chrono::milliseconds(options.shutdown_grace_ms);
+    wait_drained();
+  });
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < io_threads; ++i) {
+    threads.emplace_back([&] { state.ioc.run(); });
+  }
+  state.ioc.run();
+  for (auto& t : threads) {
+    t.join();
+  }
+  state.workers.join();
+  spdlog::info("server stopped");
+  return OkStatus();
+}
+
+}  // namespace kefu::server
