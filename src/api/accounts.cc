@@ -38,8 +38,8 @@ Result<std::string> NormalizeUsername(std::string_view raw) {
   for (char c : raw) {
     name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
-  if (name.size() < 3 || name.size() > 32) {
-    return InvalidArgumentError("username must have 3 to 32 characters", "username");
+  if (name.size() < 2 || name.size() > 32) {
+    return InvalidArgumentError("username must have 2 to 32 characters", "username");
   }
   for (char c : name) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) {
@@ -316,7 +316,10 @@ Result<LoginResult> Accounts::Login(std::string_view username_raw, std::string_v
     }
     KEFU_ASSIGN_OR_RETURN(
         store::Rows recent,
+        // Attempts refused because the account was already locked do not count: retrying
+        // with the right password during a lockout must not extend it.
         s.Query("SELECT at_ms FROM login_attempts WHERE username = $1 AND success = 0 "
+                "AND reason <> 'locked' "
                 "AND at_ms > $2 AND at_ms > COALESCE((SELECT MAX(at_ms) FROM login_attempts "
                 "WHERE username = $1 AND success = 1), 0) ORDER BY at_ms DESC LIMIT $3",
                 {username, now - options_.lockout_window_ms, options_.lockout_failures}));

@@ -353,7 +353,7 @@ const std::vector<Route>& RouteTable() {
        "List users", {}, true},
       {"POST", "/api/v1/users", CreateUser, Access::kPermission, P::kUsersWrite, "default",
        "Create a user",
-       {{"username", FieldType::kString, true, "3–32 of a-z 0-9 _ . -"},
+       {{"username", FieldType::kString, true, "2–32 of a-z 0-9 _ . -"},
         {"display_name", FieldType::kString, true, "name shown to people"},
         {"role", FieldType::kString, true, "agent|expert|supervisor|qa|analyst|admin"},
         {"team_id", FieldType::kString, false, "team id"},

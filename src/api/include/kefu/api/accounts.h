@@ -29,7 +29,7 @@ struct User {
 };
 
 struct NewUser {
-  std::string username;      // 3–32 of [a-z0-9_.-], stored lower-case
+  std::string username;      // 2–32 of [a-z0-9_.-], stored lower-case
   std::string display_name;  // 1–64 characters
   Role role = Role::kAgent;
   std::optional<int64_t> team_id;

@@ -1,0 +1,418 @@
+"""API tests against a real `kefu serve` process (SQLite, or PostgreSQL when KEFU_TEST_PG_URL
+is set and KEFU_API_TEST_DB=pg). Usage: python3 tests/api/api_test.py PATH/TO/kefu"""
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from wsclient import WebSocket  # noqa: E402
+
+KEFU = None
+SERVER = None
+PORT = None
+TMP = None
+DB = None
+DEMO_PASSWORD = None
+PASSWORD = "correct-horse-battery"
+
+# The role → permission matrix as specified in issue #3 and ARCHITECTURE.md, written out
+# independently of the server's own table.
+MATRIX = {
+    "agent": {"desktop.use"},
+    "expert": {"desktop.use", "pii.unmask"},
+    "supervisor": {"desktop.use", "broadcast.send", "users.read", "pii.unmask", "metrics.read"},
+    "qa": set(),
+    "analyst": {"metrics.read"},
+    "admin": {"broadcast.send", "users.read", "users.write", "audit.read", "tokens.manage",
+              "metrics.read"},
+}
+
+
+def kefu(*args, stdin=None):
+    return subprocess.run([KEFU, "--db", DB, *args], input=stdin, capture_output=True,
+                          text=True, cwd=TMP, timeout=120)
+
+
+class Client:
+    """One browser-like caller: keeps the session cookie and the CSRF token."""
+
+    def __init__(self):
+        self.cookie = None
+        self.csrf = None
+        self.me = None
+
+    def request(self, method, path, body=None, headers=None, csrf=True, raw=None):
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        h = dict(headers or {})
+        if self.cookie:
+            h["Cookie"] = self.cookie
+        if csrf and self.csrf and method not in ("GET", "HEAD"):
+            h.setdefault("X-CSRF-Token", self.csrf)
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        conn.request(method, path, body=data, headers=h)
+        resp = conn.getresponse()
+        text = resp.read().decode()
+        conn.close()
+        try:
+            payload = json.loads(text) if text else None
+        except json.JSONDecodeError:
+            payload = text
+        return resp.status, payload, resp.getheaders()
+
+    def login(self, username, password):
+        status, body, headers = self.request("POST", "/api/v1/auth/login",
+                                             {"username": username, "password": password})
+        if status == 200:
+            for k, v in headers:
+                if k.lower() == "set-cookie" and v.startswith("kefu_session="):
+                    self.cookie = v.split(";")[0]
+                    self.set_cookie = v
+            self.csrf = body["csrf_token"]
+            self.me = body
+        return status, body
+
+
+def setUpModule():
+    global SERVER, PORT, TMP, DB, DEMO_PASSWORD
+    TMP = tempfile.mkdtemp(prefix="kefu_api_test_")
+    DB = os.environ.get("KEFU_API_TEST_DB_URL") or f"sqlite:{TMP}/kefu.db"
+    seeded = kefu("demo", "seed", "--customers", "20", "--quiet")
+    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
+    with open(os.path.join(TMP, "var", "demo-logins.txt"), encoding="utf-8") as f:
+        DEMO_PASSWORD = re.search(r"admin / (\S+)", f.read()).group(1)
+    for name, role in [("lock1", "agent"), ("keep1", "agent")]:
+        r = kefu("user", "add", name, "--role", role, "--name", "测试" + name, "--password-stdin",
+                 stdin=PASSWORD + "\n")
+        assert r.returncode == 0, r.stderr
+    port_file = os.path.join(TMP, "port")
+    SERVER = subprocess.Popen(
+        [KEFU, "--db", DB, "--set", "server.listen=127.0.0.1:0", "--set",
+         f"server.port_file={port_file}", "--set", "api.login_per_minute=1000", "--set",
+         "api.rate_limit_rps=1000", "--set", f"server.web_root={TMP}/no-web", "serve"],
+        cwd=TMP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 30
+    while not os.path.exists(port_file):
+        if SERVER.poll() is not None or time.time() > deadline:
+            raise RuntimeError("kefu serve did not start: " + SERVER.stdout.read())
+        time.sleep(0.05)
+    with open(port_file, encoding="utf-8") as f:
+        PORT = int(f.read())
+
+
+def tearDownModule():
+    if SERVER and SERVER.poll() is None:
+        SERVER.kill()
+        SERVER.wait()
+    if SERVER:
+        SERVER.stdout.close()
+
+
+def login_as(role):
+    c = Client()
+    status, body = c.login(role, DEMO_PASSWORD)
+    assert status == 200, (role, status, body)
+    return c
+
+
+def concrete(path):
+    return path.replace("{id}", "1")
+
+
+def sample_body(method, path):
+    return {} if method in ("POST", "PUT", "PATCH") else None
+
+
+class RouteTableTest(unittest.TestCase):
+    """Every route denies anonymous callers and wrong roles (table-driven)."""
+
+    @classmethod
+    def setUpClass(cls):
+        status, doc, _ = Client().request("GET", "/api/v1/openapi.json")
+        assert status == 200
+        cls.routes = [(m.upper(), p, op["x-permission"])
+                      for p, ops in doc["paths"].items() for m, op in ops.items()]
+        cls.clients = {role: login_as(role) for role in MATRIX}
+
+    def test_table_is_not_empty(self):
+        self.assertGreaterEqual(len(self.routes), 15)
+        self.assertIn(("POST", "/api/v1/auth/login", "public"), self.routes)
+
+    def test_me_reports_the_specified_permissions(self):
+        for role, client in self.clients.items():
+            self.assertEqual(set(client.me["permissions"]), MATRIX[role], role)
+            self.assertEqual(client.me["user"]["role"], role)
+
+    def test_anonymous_callers_are_denied(self):
+        anon = Client()
+        for method, path, permission in self.routes:
+            if permission == "public":
+                continue
+            with self.subTest(method=method, path=path):
+                status, body, _ = anon.request(method, concrete(path), sample_body(method, path))
+                self.assertEqual(status, 401, body)
+                self.assertEqual(body["error"]["code"], "unauthenticated")
+
+    def test_wrong_roles_are_denied_and_right_roles_pass(self):
+        for role, client in self.clients.items():
+            for method, path, permission in self.routes:
+                if path == "/api/v1/auth/logout":
+                    continue  # would end the session the loop still needs
+                allowed = permission in ("public", "logged-in") or permission in MATRIX[role]
+                with self.subTest(role=role, method=method, path=path):
+                    status, body, _ = client.request(method, concrete(path),
+                                                     sample_body(method, path))
+                    if allowed:
+                        self.assertNotIn(status, (401, 403), body)
+                    else:
+                        self.assertEqual(status, 403, body)
+                        self.assertEqual(body["error"]["code"], "permission_denied")
+
+
+class SessionTest(unittest.TestCase):
+    def test_cookie_flags_and_new_session_per_login(self):
+        a, b = Client(), Client()
+        a.login("keep1", PASSWORD)
+        b.login("keep1", PASSWORD)
+        self.assertNotEqual(a.cookie, b.cookie)
+        self.assertIn("HttpOnly", a.set_cookie)
+        self.assertIn("SameSite=Strict", a.set_cookie)
+        self.assertNotEqual(a.csrf, b.csrf)
+
+    def test_logout_ends_the_session(self):
+        c = Client()
+        c.login("keep1", PASSWORD)
+        self.assertEqual(c.request("GET", "/api/v1/auth/me")[0], 200)
+        self.assertEqual(c.request("POST", "/api/v1/auth/logout")[0], 204)
+        self.assertEqual(c.request("GET", "/api/v1/auth/me")[0], 401)
+
+    def test_csrf_is_enforced_on_state_changing_requests(self):
+        sup = login_as("supervisor")
+        body = {"topic": "all", "text": "CSRF 测试"}
+        status, err, _ = sup.request("POST", "/api/v1/broadcasts", body, csrf=False)
+        self.assertEqual((status, err["error"]["code"]), (403, "csrf_failed"))
+        status, err, _ = sup.request("POST", "/api/v1/broadcasts", body,
+                                     headers={"X-CSRF-Token": "forged"})
+        self.assertEqual((status, err["error"]["code"]), (403, "csrf_failed"))
+        status, ok, _ = sup.request("POST", "/api/v1/broadcasts", body)
+        self.assertEqual(status, 201, ok)
+        # GET needs no token.
+        self.assertEqual(sup.request("GET", "/api/v1/users", csrf=False)[0], 200)
+
+    def test_wrong_password_and_lockout(self):
+        c = Client()
+        for _ in range(5):
+            status, body = c.login("lock1", "wrong-password-123")
+            self.assertEqual(status, 401)
+            self.assertEqual(body["error"]["code"], "invalid_credentials")
+        status, body = c.login("lock1", PASSWORD)
+        self.assertEqual(status, 423, body)
+        self.assertEqual(body["error"]["code"], "account_locked")
+        self.assertGreater(body["error"]["retry_after_ms"], 0)
+        # Every attempt is audited.
+        admin = login_as("admin")
+        status, page, _ = admin.request("GET", "/api/v1/audit?actor=lock1&limit=20")
+        self.assertEqual(status, 200)
+        actions = [r["action"] for r in page["items"]]
+        self.assertEqual(actions.count("auth.login_failed"), 6, actions)
+        self.assertTrue(all(r["ip"] == "127.0.0.1" for r in page["items"]))
+
+    def test_unknown_user_is_invalid_credentials(self):
+        status, body = Client().login("nobody-here", PASSWORD)
+        self.assertEqual((status, body["error"]["code"]), (401, "invalid_credentials"))
+
+    def test_disabled_user_cannot_log_in(self):
+        admin = login_as("admin")
+        status, user, _ = admin.request("POST", "/api/v1/users", {
+            "username": "gone1", "display_name": "离职座席", "role": "agent",
+            "password": PASSWORD})
+        self.assertEqual(status, 201, user)
+        victim = Client()
+        self.assertEqual(victim.login("gone1", PASSWORD)[0], 200)
+        self.assertEqual(admin.request("POST", f"/api/v1/users/{user['id']}/disable")[0], 200)
+        self.assertEqual(victim.request("GET", "/api/v1/auth/me")[0], 401)
+        status, body = Client().login("gone1", PASSWORD)
+        self.assertEqual((status, body["error"]["code"]), (403, "account_disabled"))
+
+
+class AdminApiTest(unittest.TestCase):
+    def test_changes_write_audit_rows(self):
+        admin = login_as("admin")
+        status, user, _ = admin.request("POST", "/api/v1/users", {
+            "username": "audit1", "display_name": "审计测试", "role": "qa",
+            "password": PASSWORD})
+        self.assertEqual(status, 201, user)
+        status, page, _ = admin.request(
+            "GET", f"/api/v1/audit?action=user.create&object_id={user['id']}")
+        self.assertEqual(status, 200)
+        self.assertEqual(len(page["items"]), 1)
+        row = page["items"][0]
+        self.assertEqual(row["actor_name"], "admin")
+        self.assertEqual(row["ip"], "127.0.0.1")
+        self.assertTrue(row["trace_id"])
+
+    def test_validation_errors_name_the_field(self):
+        admin = login_as("admin")
+        status, body, _ = admin.request("POST", "/api/v1/users", {
+            "username": "x", "display_name": "短", "role": "agent"})
+        self.assertEqual(status, 400)
+        self.assertEqual(body["error"]["field"], "username")
+        status, body, _ = admin.request("POST", "/api/v1/users", {
+            "username": "short1", "display_name": "短", "role": "agent", "password": "123"})
+        self.assertEqual((status, body["error"]["field"]), (400, "password"))
+        status, body, _ = admin.request("POST", "/api/v1/users", {
+            "username": "u1234", "display_name": "x", "role": "agent", "colour": "red"})
+        self.assertEqual((status, body["error"]["field"]), (400, "colour"))
+        status, body, _ = admin.request("POST", "/api/v1/users", raw=b"{not json",
+                                        headers={"Content-Type": "application/json"})
+        self.assertEqual(status, 400)
+        status, body, _ = admin.request("POST", "/api/v1/users", {
+            "username": "keep1", "display_name": "重复", "role": "agent"})
+        self.assertEqual((status, body["error"]["code"]), (409, "already_exists"))
+
+    def test_cursor_pagination_visits_every_user_once(self):
+        admin = login_as("admin")
+        seen, cursor, pages = [], None, 0
+        while True:
+            path = "/api/v1/users?limit=3" + (f"&cursor={cursor}" if cursor else "")
+            status, page, _ = admin.request("GET", path)
+            self.assertEqual(status, 200, page)
+            self.assertLessEqual(len(page["items"]), 3)
+            seen += [u["id"] for u in page["items"]]
+            pages += 1
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        self.assertEqual(len(seen), len(set(seen)))
+        self.assertGreaterEqual(len(seen), 8)
+        self.assertGreater(pages, 2)
+        status, body, _ = admin.request("GET", "/api/v1/users?cursor=garbage")
+        self.assertEqual((status, body["error"]["field"]), (400, "cursor"))
+        status, body, _ = admin.request("GET", "/api/v1/users?limit=0")
+        self.assertEqual((status, body["error"]["field"]), (400, "limit"))
+
+    def test_api_tokens_are_scoped_and_revocable(self):
+        admin = login_as("admin")
+        status, token, _ = admin.request("POST", "/api/v1/tokens",
+                                         {"name": "CRM 同步", "scopes": ["users.read"]})
+        self.assertEqual(status, 201, token)
+        bearer = {"Authorization": "Bearer " + token["token"]}
+        anon = Client()
+        self.assertEqual(anon.request("GET", "/api/v1/users", headers=bearer)[0], 200)
+        self.assertEqual(anon.request("GET", "/api/v1/audit", headers=bearer)[0], 403)
+        # Bearer tokens are not cookies: no CSRF token needed, but scopes still apply.
+        self.assertEqual(anon.request("POST", "/api/v1/broadcasts", {"topic": "all", "text": "x"},
+                                      headers=bearer)[0], 403)
+        self.assertEqual(admin.request("DELETE", f"/api/v1/tokens/{token['id']}")[0], 204)
+        time.sleep(5.2)  # cached token checks expire after 5 s
+        self.assertEqual(anon.request("GET", "/api/v1/users", headers=bearer)[0], 401)
+
+    def test_body_limit_and_unknown_routes(self):
+        admin = login_as("admin")
+        status, body, _ = admin.request("POST", "/api/v1/users", raw=b"x" * (2 << 20),
+                                        headers={"Content-Type": "application/json"})
+        self.assertEqual(status, 413)
+        status, body, _ = admin.request("GET", "/api/v1/nope")
+        self.assertEqual((status, body["error"]["code"]), (404, "not_found"))
+        status, body, _ = admin.request("PUT", "/api/v1/users")
+        self.assertEqual(status, 405)
+
+    def test_health_ready_metrics(self):
+        c = Client()
+        self.assertEqual(c.request("GET", "/healthz")[0], 200)
+        status, body, _ = c.request("GET", "/readyz")
+        self.assertEqual((status, body["database"]), (200, "ok"))
+        status, text, headers = c.request("GET", "/metrics")
+        self.assertEqual(status, 200)
+        self.assertIn('kefu_http_requests_total{route="GET /api/v1/users"', text)
+        self.assertIn("kefu_http_request_duration_seconds_bucket", text)
+        self.assertIn("kefu_websocket_connections", text)
+        self.assertIn("kefu_store_commits_total", text)
+
+
+class WebSocketTest(unittest.TestCase):
+    def connect(self, client, origin=True):
+        headers = {"Cookie": client.cookie} if client.cookie else {}
+        if origin:
+            headers["Origin"] = f"http://127.0.0.1:{PORT}"
+        return WebSocket("127.0.0.1", PORT, "/api/v1/ws", headers)
+
+    def test_anonymous_and_foreign_origin_are_refused(self):
+        ws = self.connect(Client())
+        self.assertEqual(ws.status, 401)
+        ws.close()
+        sup = login_as("supervisor")
+        ws = WebSocket("127.0.0.1", PORT, "/api/v1/ws",
+                       {"Cookie": sup.cookie, "Origin": "http://evil.example"})
+        self.assertEqual(ws.status, 403)
+        ws.close()
+
+    def test_push_and_resume_without_loss_or_repeats(self):
+        sup = login_as("supervisor")
+        team = sup.me["user"]["team_id"]
+        agent = login_as("agent")
+        ws = self.connect(agent)
+        self.assertEqual(ws.status, 101, ws.response_head)
+        hello = ws.recv_type("hello")
+        ws.send({"type": "subscribe", "topics": ["all", f"team.{agent.me['user']['team_id']}",
+                                                  "user.1"]})
+        err = ws.recv_type("error")
+        self.assertEqual(err["code"], "forbidden_topic")  # someone else's user topic
+        subscribed = ws.recv_type("subscribed")
+        self.assertEqual(sorted(subscribed["topics"]),
+                         sorted(["all", f"team.{agent.me['user']['team_id']}"]))
+        ws.send({"type": "ping"})
+        ws.recv_type("pong")
+
+        def broadcast(text):
+            status, body, _ = sup.request("POST", "/api/v1/broadcasts",
+                                          {"topic": "all", "text": text})
+            self.assertEqual(status, 201, body)
+
+        broadcast("第一条")
+        first = ws.recv_type("event")
+        self.assertEqual((first["seq"], first["data"]["text"]), (1, "第一条"))
+        self.assertEqual(first["event"], "broadcast")
+        ws.close()
+        time.sleep(0.3)
+        broadcast("第二条")
+        broadcast("第三条")
+        ws2 = self.connect(agent)
+        ws2.recv_type("hello")
+        ws2.send({"type": "resume", "session": hello["session"], "last_seq": 1})
+        replayed = [ws2.recv(), ws2.recv(), ws2.recv()]
+        self.assertEqual([m.get("seq") for m in replayed[:2]], [2, 3])
+        self.assertEqual([m["data"]["text"] for m in replayed[:2]], ["第二条", "第三条"])
+        self.assertEqual(replayed[2]["type"], "resumed")
+        broadcast("第四条")
+        self.assertEqual(ws2.recv_type("event")["seq"], 4)
+        ws2.close()
+        # A session that is unknown (or not the caller's) cannot be resumed.
+        ws3 = self.connect(agent)
+        ws3.recv_type("hello")
+        ws3.send({"type": "resume", "session": "no-such-session", "last_seq": 0})
+        self.assertEqual(ws3.recv()["type"], "reset")
+        ws3.close()
+        del team
+
+
+class ZzShutdownTest(unittest.TestCase):
+    def test_zz_sigterm_exits_cleanly(self):
+        SERVER.send_signal(signal.SIGTERM)
+        code = SERVER.wait(timeout=15)
+        self.assertEqual(code, 0, SERVER.stdout.read())
+
+
+if __name__ == "__main__":
+    KEFU = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
