@@ -102,6 +102,7 @@ Status RunServe(App& app) {
   accounts.session_max_ms = c.GetInt("auth.session_max_hours") * 3'600'000;
   accounts.lockout_failures = static_cast<int>(c.GetInt("auth.lockout_failures"));
   accounts.lockout_window_ms = c.GetInt("auth.lockout_minutes") * 60'000;
+  api_options.secure_cookies = !c.GetString("server.tls_cert").empty();
   api::Api api(app.db.get(), SystemClock::Get(), app.ids.get(), api_options, accounts);
   server::ServerOptions options;
   options.listen = c.GetString("server.listen");
@@ -111,9 +112,12 @@ Status RunServe(App& app) {
   options.web_root = c.GetString("server.web_root");
   options.port_file = c.GetString("server.port_file");
   options.shutdown_grace_ms = c.GetInt("server.shutdown_grace_ms");
+  options.tls_cert = c.GetString("server.tls_cert");
+  options.tls_key = c.GetString("server.tls_key");
   std::string host = options.listen.substr(0, options.listen.rfind(':'));
   return server::RunServer(api, options, [&](int port) {
-    std::printf("kefu 客服中心 %s listening on http://%s:%d (database: %s)\n", KEFU_VERSION,
+    std::printf("kefu 客服中心 %s listening on %s://%s:%d (database: %s)\n", KEFU_VERSION,
+                options.tls_cert.empty() ? "http" : "https",
                 host.empty() || host == "0.0.0.0" ? "127.0.0.1" : host.c_str(), port,
                 std::string(store::DialectName(app.db->dialect())).c_str());
     std::fflush(stdout);

@@ -4,7 +4,9 @@
 #include <sys/resource.h>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
@@ -25,6 +27,9 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+namespace ssl = net::ssl;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr auto kReadTimeout = std::chrono::seconds(30);
 constexpr size_t kMaxQueuedWsMessages = 1000;  // a client this far behind is disconnected
@@ -81,14 +86,22 @@ api::HttpResponse JsonError(int status, std::string_view code, std::string_view 
   return r;
 }
 
-// One WebSocket connection of a desktop. Lives on its own strand.
-class WsSession : public std::enable_shared_from_this<WsSession> {
+// What the server keeps of every open WebSocket to close it at shutdown.
+class WsHandle {
  public:
-  WsSession(tcp::socket socket, api::Api& api, api::AuthContext auth, ServerState& state)
-      : ws_(std::move(socket)), api_(api), auth_(std::move(auth)), state_(state) {}
+  virtual ~WsHandle() = default;
+  virtual void Close() = 0;
+};
+
+// One WebSocket connection of a desktop, over plain TCP or TLS. Lives on its own strand.
+template <typename NextLayer>
+class WsSession : public WsHandle, public std::enable_shared_from_this<WsSession<NextLayer>> {
+ public:
+  WsSession(NextLayer&& next, api::Api& api, api::AuthContext auth, ServerState& state)
+      : ws_(std::move(next)), api_(api), auth_(std::move(auth)), state_(state) {}
 
   void Run(http::request<http::string_body> req);
-  void Close();
+  void Close() override;
 
  private:
   void OnAccept(beast::error_code ec);
@@ -99,7 +112,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void OnWrite(beast::error_code ec, std::size_t);
   void Finish();
 
-  websocket::stream<beast::tcp_stream> ws_;
+  using std::enable_shared_from_this<WsSession<NextLayer>>::shared_from_this;
+  using std::enable_shared_from_this<WsSession<NextLayer>>::weak_from_this;
+
+  websocket::stream<NextLayer> ws_;
   api::Api& api_;
   api::AuthContext auth_;
   ServerState& state_;
@@ -123,12 +139,14 @@ class ServerState {
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
 
-  void AddWs(const std::shared_ptr<WsSession>& ws) {
+  std::optional<ssl::context> tls;
+
+  void AddWs(const std::shared_ptr<WsHandle>& ws) {
     std::lock_guard lock(ws_mu_);
     ws_.push_back(ws);
   }
   void CloseAllWs() {
-    std::vector<std::weak_ptr<WsSession>> all;
+    std::vector<std::weak_ptr<WsHandle>> all;
     {
       std::lock_guard lock(ws_mu_);
       all.assign(ws_.begin(), ws_.end());
@@ -142,27 +160,29 @@ class ServerState {
   }
   void PruneWs() {
     std::lock_guard lock(ws_mu_);
-    ws_.remove_if([](const std::weak_ptr<WsSession>& w) { return w.expired(); });
+    ws_.remove_if([](const std::weak_ptr<WsHandle>& w) { return w.expired(); });
   }
 
  private:
   std::mutex ws_mu_;
-  std::list<std::weak_ptr<WsSession>> ws_;
+  std::list<std::weak_ptr<WsHandle>> ws_;
 };
 
-void WsSession::Run(http::request<http::string_body> req) {
+template <typename NextLayer>
+void WsSession<NextLayer>::Run(http::request<http::string_body> req) {
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, kServerName); }));
   ws_.read_message_max(64 * 1024);
-  ws_.async_accept(req, beast::bind_front_handler(&WsSession::OnAccept, shared_from_this()));
+  ws_.async_accept(req, beast::bind_front_handler(&WsSession<NextLayer>::OnAccept, shared_from_this()));
 }
 
-void WsSession::OnAccept(beast::error_code ec) {
+template <typename NextLayer>
+void WsSession<NextLayer>::OnAccept(beast::error_code ec) {
   if (ec) {
     return;
   }
-  std::weak_ptr<WsSession> weak = weak_from_this();
+  std::weak_ptr<WsSession<NextLayer>> weak = weak_from_this();
   auto executor = ws_.get_executor();
   client_ = api_.hub().Attach(auth_, [weak, executor](std::string message) {
     // Called under the hub's lock from any thread: only queue, on our strand.
@@ -176,11 +196,13 @@ void WsSession::OnAccept(beast::error_code ec) {
   DoRead();
 }
 
-void WsSession::DoRead() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::OnRead, shared_from_this()));
+template <typename NextLayer>
+void WsSession<NextLayer>::DoRead() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession<NextLayer>::OnRead, shared_from_this()));
 }
 
-void WsSession::OnRead(beast::error_code ec, std::size_t) {
+template <typename NextLayer>
+void WsSession<NextLayer>::OnRead(beast::error_code ec, std::size_t) {
   if (ec) {
     Finish();
     return;
@@ -191,7 +213,8 @@ void WsSession::OnRead(beast::error_code ec, std::size_t) {
   DoRead();
 }
 
-void WsSession::Enqueue(std::string message) {
+template <typename NextLayer>
+void WsSession<NextLayer>::Enqueue(std::string message) {
   if (finished_) {
     return;
   }
@@ -206,13 +229,15 @@ void WsSession::Enqueue(std::string message) {
   }
 }
 
-void WsSession::DoWrite() {
+template <typename NextLayer>
+void WsSession<NextLayer>::DoWrite() {
   ws_.text(true);
   ws_.async_write(net::buffer(outbox_.front()),
-                  beast::bind_front_handler(&WsSession::OnWrite, shared_from_this()));
+                  beast::bind_front_handler(&WsSession<NextLayer>::OnWrite, shared_from_this()));
 }
 
-void WsSession::OnWrite(beast::error_code ec, std::size_t) {
+template <typename NextLayer>
+void WsSession<NextLayer>::OnWrite(beast::error_code ec, std::size_t) {
   if (ec) {
     Finish();
     return;
@@ -223,7 +248,8 @@ void WsSession::OnWrite(beast::error_code ec, std::size_t) {
   }
 }
 
-void WsSession::Close() {
+template <typename NextLayer>
+void WsSession<NextLayer>::Close() {
   net::post(ws_.get_executor(), [self = shared_from_this()] {
     if (self->finished_ || !self->ws_.is_open()) {
       return;
@@ -233,7 +259,8 @@ void WsSession::Close() {
   });
 }
 
-void WsSession::Finish() {
+template <typename NextLayer>
+void WsSession<NextLayer>::Finish() {
   if (finished_) {
     return;
   }
@@ -244,35 +271,60 @@ void WsSession::Finish() {
   }
 }
 
-// One HTTP/1.1 connection: reads requests, hands API calls to the worker pool, serves files,
-// upgrades /api/v1/ws. Lives on its own strand.
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// One HTTP/1.1 connection over plain TCP or TLS: reads requests, hands API calls to the worker
+// pool, serves files, upgrades /api/v1/ws. Lives on its own strand.
+template <typename Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
   HttpSession(tcp::socket socket, ServerState& state)
-      : stream_(std::move(socket)), state_(state) {
+      : stream_(MakeStream(std::move(socket), state)), state_(state) {
     beast::error_code ec;
-    auto endpoint = stream_.socket().remote_endpoint(ec);
+    auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     ip_ = ec ? "" : endpoint.address().to_string();
   }
 
   void Start() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&HttpSession::DoRead, shared_from_this()));
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        beast::get_lowest_layer(self->stream_).expires_after(kReadTimeout);
+        self->stream_.async_handshake(ssl::stream_base::server,
+                                      [self](beast::error_code ec) {
+                                        if (!ec) {
+                                          self->DoRead();
+                                        }
+                                      });
+      } else {
+        self->DoRead();
+      }
+    });
   }
 
  private:
+  using std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this;
+
+  static Stream MakeStream(tcp::socket socket, ServerState& state) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *state.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
   void DoRead() {
     parser_.emplace();
     parser_->body_limit(state_.options.max_body_bytes);
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(kReadTimeout);
+    beast::get_lowest_layer(stream_).expires_after(kReadTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::operation_aborted || ec == net::error::connection_reset) {
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == ssl::error::stream_truncated) {
       return Shutdown();
     }
     if (ec == http::error::body_limit) {
@@ -299,9 +351,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                               auth.status().message()),
                     req.version(), false);
       }
-      stream_.expires_never();
-      auto ws = std::make_shared<WsSession>(stream_.release_socket(), state_.api,
-                                            std::move(auth).value(), state_);
+      beast::get_lowest_layer(stream_).expires_never();
+      auto ws = std::make_shared<WsSession<Stream>>(std::move(stream_), state_.api,
+                                                    std::move(auth).value(), state_);
       ws->Run(std::move(req));
       return;
     }
@@ -367,11 +419,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void Shutdown() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   ServerState& state_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -399,8 +456,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
       return;
     }
-    if (!ec) {
-      std::make_shared<HttpSession>(std::move(socket), state_)->Start();
+    if (!ec && state_.tls) {
+      std::make_shared<HttpSession<TlsStream>>(std::move(socket), state_)->Start();
+    } else if (!ec) {
+      std::make_shared<HttpSession<PlainStream>>(std::move(socket), state_)->Start();
     } else if (ec == net::error::no_descriptors) {
       spdlog::error("out of file descriptors; raise ulimit -n");
     }
@@ -454,6 +513,28 @@ Status RunServer(api::Api& api, const ServerOptions& options,
                        ? options.io_threads
                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   ServerState state(api, options, io_threads);
+  if (!options.tls_cert.empty() || !options.tls_key.empty()) {
+    if (options.tls_cert.empty() || options.tls_key.empty()) {
+      return InvalidArgumentError("TLS needs both server.tls_cert and server.tls_key",
+                                  "server.tls_cert");
+    }
+    state.tls.emplace(ssl::context::tls_server);
+    state.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                           ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    beast::error_code ec;
+    state.tls->use_certificate_chain_file(options.tls_cert, ec);
+    if (ec) {
+      return InvalidArgumentError("cannot read TLS certificate " + options.tls_cert + ": " +
+                                      ec.message(),
+                                  "server.tls_cert");
+    }
+    state.tls->use_private_key_file(options.tls_key, ssl::context::pem, ec);
+    if (ec) {
+      return InvalidArgumentError("cannot read TLS key " + options.tls_key + ": " + ec.message(),
+                                  "server.tls_key");
+    }
+  }
 
   tcp::acceptor acceptor(net::make_strand(state.ioc));
   beast::error_code ec;

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -404,6 +405,51 @@ class WebSocketTest(unittest.TestCase):
         self.assertEqual(ws3.recv()["type"], "reset")
         ws3.close()
         del team
+
+
+class TlsTest(unittest.TestCase):
+    """Optional TLS: the same server on HTTPS/WSS, with Secure cookies."""
+
+    def test_https_and_wss(self):
+        cert, key = os.path.join(TMP, "cert.pem"), os.path.join(TMP, "key.pem")
+        made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                               "-keyout", key, "-out", cert, "-days", "2", "-subj",
+                               "/CN=127.0.0.1"], capture_output=True, text=True)
+        self.assertEqual(made.returncode, 0, made.stderr)
+        port_file = os.path.join(TMP, "tls-port")
+        server = subprocess.Popen(
+            [KEFU, "--db", DB, "--set", "server.listen=127.0.0.1:0", "--set",
+             f"server.port_file={port_file}", "--set", f"server.tls_cert={cert}", "--set",
+             f"server.tls_key={key}", "serve"], cwd=TMP, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 30
+            while not os.path.exists(port_file):
+                self.assertIsNone(server.poll())
+                self.assertLess(time.time(), deadline)
+                time.sleep(0.05)
+            with open(port_file, encoding="utf-8") as f:
+                port = int(f.read())
+            ctx = ssl.create_default_context(cafile=cert)
+            ctx.check_hostname = False
+            conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+            conn.request("POST", "/api/v1/auth/login",
+                         body=json.dumps({"username": "keep1", "password": PASSWORD}),
+                         headers={"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            body = json.loads(resp.read())
+            self.assertEqual(resp.status, 200, body)
+            cookie = resp.getheader("Set-Cookie")
+            self.assertIn("Secure", cookie)
+            conn.close()
+            ws = WebSocket("127.0.0.1", port, "/api/v1/ws", {"Cookie": cookie.split(";")[0]},
+                           tls=ctx)
+            self.assertEqual(ws.status, 101)
+            self.assertEqual(ws.recv()["type"], "hello")
+            ws.close()
+        finally:
+            server.terminate()
+            self.assertEqual(server.wait(timeout=15), 0)
 
 
 class ZzShutdownTest(unittest.TestCase):

@@ -8,8 +8,10 @@ import struct
 
 
 class WebSocket:
-    def __init__(self, host, port, path, headers=None, timeout=5.0):
+    def __init__(self, host, port, path, headers=None, timeout=5.0, tls=None):
         self.sock = socket.create_connection((host, port), timeout=timeout)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname=host)
         key = base64.b64encode(os.urandom(16)).decode()
         lines = [
             f"GET {path} HTTP/1.1",

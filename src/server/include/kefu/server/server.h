@@ -17,6 +17,8 @@ struct ServerOptions {
   std::string web_root = "web/dist";       // the built web UI
   std::string port_file;                   // when set, the bound port is written here
   int64_t shutdown_grace_ms = 10'000;      // how long in-flight requests may take at shutdown
+  std::string tls_cert;                    // PEM certificate chain; with tls_key turns on HTTPS
+  std::string tls_key;                     // PEM private key
 };
 
 // The HTTP/1.1 + WebSocket server on one port (Boost.Beast): /api/v1 and health through the
