@@ -320,9 +320,14 @@ class AdminApiTest(unittest.TestCase):
 
     def test_body_limit_and_unknown_routes(self):
         admin = login_as("admin")
-        status, body, _ = admin.request("POST", "/api/v1/users", raw=b"x" * (2 << 20),
-                                        headers={"Content-Type": "application/json"})
-        self.assertEqual(status, 413)
+        # The limit applies as soon as the headers announce too much (no need to send it).
+        import socket
+        with socket.create_connection(("127.0.0.1", PORT), timeout=10) as s:
+            s.sendall(b"POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                      b"application/json\r\nContent-Length: 2097152\r\n\r\n")
+            reply = s.recv(4096).decode()
+        self.assertTrue(reply.startswith("HTTP/1.1 413"), reply)
+        self.assertIn("payload_too_large", reply)
         status, body, _ = admin.request("GET", "/api/v1/nope")
         self.assertEqual((status, body["error"]["code"]), (404, "not_found"))
         status, body, _ = admin.request("PUT", "/api/v1/users")
