@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "kefu/core/testing/temp_dir.h"
 #include "kefu/store/migrate.h"
 
 namespace kefu::api {
@@ -12,11 +13,7 @@ namespace {
 class AccountsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kefu_accounts_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-    db_ = std::move(store::OpenDatabase("sqlite:" + (dir_ / "a.db").string())).value();
+    db_ = std::move(store::OpenDatabase(dir_.SqliteUrl())).value();
     ASSERT_TRUE(store::Migrate(*db_, store::KefuMigrations()).ok());
     AccountsOptions options;
     // Cheap hashing keeps the test fast; the cost parameters are not what is tested here.
@@ -28,7 +25,6 @@ class AccountsTest : public ::testing::Test {
   void TearDown() override {
     accounts_.reset();
     db_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   User Create(const std::string& name, Role role = Role::kAgent) {
@@ -46,7 +42,7 @@ class AccountsTest : public ::testing::Test {
     return *db_->QueryInt64("SELECT COUNT(*) FROM audit_log WHERE action = $1", {action});
   }
 
-  std::filesystem::path dir_;
+  kefu::testing::TempDir dir_;
   FakeClock clock_;
   IdGenerator ids_{&clock_, 1};
   std::unique_ptr<store::Database> db_;

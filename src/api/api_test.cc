@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 
+#include "kefu/core/testing/temp_dir.h"
 #include "kefu/store/migrate.h"
 
 namespace kefu::api {
@@ -16,11 +17,7 @@ namespace json = boost::json;
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kefu_api_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-    db_ = std::move(store::OpenDatabase("sqlite:" + (dir_ / "a.db").string())).value();
+    db_ = std::move(store::OpenDatabase(dir_.SqliteUrl())).value();
     ASSERT_TRUE(store::Migrate(*db_, store::KefuMigrations()).ok());
     ApiOptions options;
     options.login_per_minute = 3;
@@ -32,7 +29,6 @@ class ApiTest : public ::testing::Test {
   void TearDown() override {
     api_.reset();
     db_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   HttpResponse Call(std::string method, std::string target, std::string body = "",
@@ -48,7 +44,7 @@ class ApiTest : public ::testing::Test {
     return api_->Handle(r);
   }
 
-  std::filesystem::path dir_;
+  kefu::testing::TempDir dir_;
   FakeClock clock_;
   IdGenerator ids_{&clock_, 1};
   std::unique_ptr<store::Database> db_;

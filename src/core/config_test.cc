@@ -1,4 +1,5 @@
 #include "kefu/core/config.h"
+#include "kefu/core/testing/temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -10,19 +11,12 @@ namespace {
 
 class ConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kefu_config_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Write(const std::string& text) {
-    std::string path = (dir_ / "kefu.toml").string();
+    std::string path = dir_.File("kefu.toml");
     std::ofstream(path) << text;
     return path;
   }
-  std::filesystem::path dir_;
+  kefu::testing::TempDir dir_;
 };
 
 TEST_F(ConfigTest, DefaultsNeedNothing) {
@@ -94,7 +88,7 @@ TEST_F(ConfigTest, SyntaxErrorNamesLine) {
 
 TEST_F(ConfigTest, MissingExplicitFile) {
   ConfigSources sources;
-  sources.file = (dir_ / "missing.toml").string();
+  sources.file = dir_.File("missing.toml");
   EXPECT_EQ(Config::Load(sources).status().code(), StatusCode::kNotFound);
 }
 

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "kefu/core/testing/temp_dir.h"
 #include "kefu/store/database.h"
 
 namespace kefu::store {
@@ -15,18 +16,10 @@ namespace {
 
 class GroupCommitTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kefu_group_commit_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::unique_ptr<Database> Open(bool group_commit) {
     DatabaseOptions options;
     options.sqlite_group_commit = group_commit;
-    auto db = OpenDatabase("sqlite:" + (dir_ / "gc.db").string(), options);
+    auto db = OpenDatabase(dir_.SqliteUrl("gc.db"), options);
     EXPECT_TRUE(db.ok()) << db.status().ToString();
     EXPECT_TRUE((*db)->Exec("CREATE TABLE calls (id BIGINT PRIMARY KEY, agent TEXT)").ok());
     return std::move(db).value();
@@ -72,7 +65,7 @@ class GroupCommitTest : public ::testing::Test {
     return results;
   }
 
-  std::filesystem::path dir_;
+  kefu::testing::TempDir dir_;
 };
 
 TEST_F(GroupCommitTest, QueuedTransactionsShareOneCommit) {
@@ -116,7 +109,7 @@ TEST_F(GroupCommitTest, DataSurvivesReopen) {
     auto db = Open(true);
     ASSERT_TRUE(db->Exec("INSERT INTO calls (id, agent) VALUES (1, '王五')").ok());
   }
-  auto db = OpenDatabase("sqlite:" + (dir_ / "gc.db").string());
+  auto db = OpenDatabase(dir_.SqliteUrl("gc.db"));
   ASSERT_TRUE(db.ok());
   auto rows = (*db)->Query("SELECT agent FROM calls");
   ASSERT_TRUE(rows.ok());
