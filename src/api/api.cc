@@ -337,10 +337,11 @@ HttpResponse Api::Handle(const HttpRequest& request) {
         const Route& route = *ctx.route;
         route_label = std::string(route.method) + " " + route.path;
 
-        // Authenticate.
+        // Authenticate (public routes such as login ignore any session the browser sends).
         const std::string& authorization = request.Header("authorization");
         bool via_cookie = false;
-        if (authorization.starts_with("Bearer ")) {
+        if (route.access == Access::kPublic) {
+        } else if (authorization.starts_with("Bearer ")) {
           auto auth = accounts_->AuthenticateToken(authorization.substr(7));
           if (auth.ok()) {
             ctx.auth = std::move(auth).value();

@@ -64,8 +64,9 @@ Result<Reply> Login(Ctx& ctx) {
       Reply r = ErrorReply(423, "account_locked",
                            "too many failed logins; try again in " + std::to_string(minutes) +
                                " minutes");
-      r.body.as_object()["error"].as_object()["retry_after_ms"] =
-          result.locked_until_ms - ctx.impl.clock->NowMs();
+      int64_t wait_ms = result.locked_until_ms - ctx.impl.clock->NowMs();
+      r.body.as_object()["error"].as_object()["retry_after_ms"] = wait_ms;
+      r.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
       return r;
     }
     case LoginFailure::kDisabled:
@@ -293,8 +294,21 @@ Result<Reply> RevokeToken(Ctx& ctx) {
 Result<Reply> Broadcast(Ctx& ctx) {
   std::string topic = ctx.BodyString("topic");
   std::string text = ctx.BodyString("text");
-  if (topic != "all" && !(topic.starts_with("team.") && topic.size() > 5)) {
-    return InvalidArgumentError("topic must be \"all\" or \"team.<id>\"", "topic");
+  if (topic != "all") {
+    int64_t team = 0;
+    std::string_view digits = std::string_view(topic).substr(std::min<size_t>(5, topic.size()));
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), team);
+    bool well_formed = topic.starts_with("team.") && ec == std::errc() &&
+                       ptr == digits.data() + digits.size();
+    if (!well_formed) {
+      return InvalidArgumentError("topic must be \"all\" or \"team.<id>\"", "topic");
+    }
+    KEFU_ASSIGN_OR_RETURN(int64_t exists,
+                          ctx.impl.db->QueryInt64("SELECT COUNT(*) FROM teams WHERE id = $1",
+                                                  {team}));
+    if (exists == 0) {
+      return InvalidArgumentError("no team with id " + std::string(digits), "topic");
+    }
   }
   if (!text::IsValidUtf8(text) || text::CodePointCount(text) < 1 ||
       text::CodePointCount(text) > 500) {

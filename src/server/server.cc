@@ -392,9 +392,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     r.headers.emplace_back("Cache-Control", file.cache_control);
     if (file.content_type.starts_with("text/html")) {
       r.headers.emplace_back("Content-Security-Policy",
-                             "default-src 'self'; img-src 'self' data:; style-src 'self' "
-                             "'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors "
-                             "'none'");
+                             "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                             "connect-src 'self'; object-src 'none'; base-uri 'self'; "
+                             "form-action 'self'; frame-ancestors 'none'");
     }
     r.body = req.method() == http::verb::head ? std::string() : std::move(file.body);
     Send(r, req.version(), req.keep_alive());

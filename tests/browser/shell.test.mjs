@@ -210,7 +210,9 @@ test('after 5 wrong passwords the account says it is locked', async (t) => {
 
 test('the agent desktop receives a supervisor broadcast live', async (t) => {
   const { page, problems } = await openPage(t);
-  await page.goto(`${kUrl}/login`);
+  // From the site root: the login page, then the agent's first page.
+  await page.goto(`${kUrl}/`);
+  await page.waitForURL(/\/login$/);
   await login(page, 'agent1', kAgentPassword);
   await page.waitForURL(/\/desktop$/);
   await page.locator('[data-testid="live-status"][data-status="connected"]')
