@@ -1,5 +1,8 @@
-"""API tests against a real `kefu serve` process (SQLite, or PostgreSQL when KEFU_TEST_PG_URL
-is set and KEFU_API_TEST_DB=pg). Usage: python3 tests/api/api_test.py PATH/TO/kefu"""
+"""API tests against a real `kefu serve` process.
+
+  python3 tests/api/api_test.py PATH/TO/kefu            # on a fresh SQLite database
+  python3 tests/api/api_test.py PATH/TO/kefu --pg       # on KEFU_TEST_PG_API_URL (PostgreSQL)
+"""
 
 import http.client
 import json
@@ -466,4 +469,14 @@ class ZzShutdownTest(unittest.TestCase):
 
 if __name__ == "__main__":
     KEFU = os.path.abspath(sys.argv.pop(1))
+    if "--pg" in sys.argv:
+        sys.argv.remove("--pg")
+        url = os.environ.get("KEFU_TEST_PG_API_URL")
+        if not url:
+            if os.environ.get("CI") == "true":
+                sys.exit("CI=true but KEFU_TEST_PG_API_URL is not set (run through "
+                         "scripts/with-postgres)")
+            print("skipped: KEFU_TEST_PG_API_URL not set")
+            sys.exit(0)
+        os.environ["KEFU_API_TEST_DB_URL"] = url
     unittest.main(verbosity=2)
