@@ -21,6 +21,7 @@ struct Hub::Session {
 
 struct Hub::Client {
   SendFn send;
+  CloseFn close;
   std::shared_ptr<Session> session;
   bool open = true;
 };
@@ -66,12 +67,13 @@ void Hub::SendLocked(Client& client, std::string message) {
   }
 }
 
-std::shared_ptr<Hub::Client> Hub::Attach(const AuthContext& auth, SendFn send) {
+std::shared_ptr<Hub::Client> Hub::Attach(const AuthContext& auth, SendFn send, CloseFn close) {
   auto session = std::make_shared<Session>();
   session->id = Accounts::RandomToken(18);
   session->auth = auth;
   auto client = std::make_shared<Client>();
   client->send = std::move(send);
+  client->close = std::move(close);
   client->session = session;
   session->attached = client.get();
   std::lock_guard lock(mu_);
@@ -239,6 +241,33 @@ void Hub::Sweep() {
       ++it;
     }
   }
+}
+
+void Hub::EndWhere(const std::function<bool(const AuthContext&)>& match) {
+  std::lock_guard lock(mu_);
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    Session& s = *it->second;
+    if (!match(s.auth)) {
+      ++it;
+      continue;
+    }
+    if (s.attached != nullptr && s.attached->open) {
+      Client& c = *s.attached;
+      c.send(Message({{"type", "session_ended"}}));
+      if (c.close) {
+        c.close();
+      }
+    }
+    it = sessions_.erase(it);
+  }
+}
+
+void Hub::EndAuthSession(int64_t session_id) {
+  EndWhere([&](const AuthContext& a) { return !a.via_token && a.session_id == session_id; });
+}
+
+void Hub::EndUser(int64_t user_id) {
+  EndWhere([&](const AuthContext& a) { return !a.via_token && a.user.id == user_id; });
 }
 
 size_t Hub::connections() const {

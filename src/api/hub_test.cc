@@ -126,5 +126,26 @@ TEST(HubTest, ResumeTooOldOrForeignResets) {
   EXPECT_EQ(hub.sessions(), before - 1);
 }
 
+TEST(HubTest, EndingASessionClosesItsConnections) {
+  FakeClock clock;
+  Hub hub(&clock);
+  Inbox a, b;
+  int closed_a = 0, closed_b = 0;
+  AuthContext first = Agent(1, 1);
+  first.session_id = 11;
+  AuthContext second = Agent(2, 1);
+  second.session_id = 22;
+  auto ca = hub.Attach(first, a.Sink(), [&] { ++closed_a; });
+  auto cb = hub.Attach(second, b.Sink(), [&] { ++closed_b; });
+  hub.EndAuthSession(11);
+  EXPECT_EQ(closed_a, 1);
+  EXPECT_EQ(closed_b, 0);
+  EXPECT_EQ(a.messages.back().at("type"), "session_ended");
+  EXPECT_EQ(hub.sessions(), 1u);
+  hub.EndUser(2);
+  EXPECT_EQ(closed_b, 1);
+  EXPECT_EQ(hub.sessions(), 0u);
+}
+
 }  // namespace
 }  // namespace kefu::api

@@ -93,6 +93,7 @@ Result<Reply> Logout(Ctx& ctx) {
   if (!ctx.auth->via_token) {
     KEFU_RETURN_IF_ERROR(
         ctx.api.accounts().Logout(*ctx.auth, ctx.session_token, ctx.request.remote_ip));
+    ctx.api.hub().EndAuthSession(ctx.auth->session_id);
   }
   Reply reply;
   reply.status = 204;
@@ -163,6 +164,9 @@ Result<Reply> SetDisabledHandler(Ctx& ctx, bool disabled) {
     return FailedPreconditionError("you cannot disable your own account");
   }
   KEFU_RETURN_IF_ERROR(ctx.api.accounts().SetDisabled(id, disabled, ctx.ToActor()));
+  if (disabled) {
+    ctx.api.hub().EndUser(id);
+  }
   KEFU_ASSIGN_OR_RETURN(User user, ctx.api.accounts().GetUser(id));
   Reply reply;
   reply.body = UserJson(user);
@@ -175,6 +179,7 @@ Result<Reply> ResetPassword(Ctx& ctx) {
   KEFU_ASSIGN_OR_RETURN(int64_t id, ctx.IdParam("id"));
   KEFU_RETURN_IF_ERROR(
       ctx.api.accounts().SetPassword(id, ctx.BodyString("password"), ctx.ToActor()));
+  ctx.api.hub().EndUser(id);
   Reply reply;
   reply.status = 204;
   return reply;

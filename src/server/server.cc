@@ -123,6 +123,7 @@ class WsSession : public WsHandle, public std::enable_shared_from_this<WsSession
   std::deque<std::string> outbox_;
   std::shared_ptr<api::Hub::Client> client_;
   bool finished_ = false;
+  bool closing_ = false;  // close once the outbox is empty
 };
 
 // Everything the connections share: the io_context, the worker pool, counters, and the list of
@@ -184,14 +185,27 @@ void WsSession<NextLayer>::OnAccept(beast::error_code ec) {
   }
   std::weak_ptr<WsSession<NextLayer>> weak = weak_from_this();
   auto executor = ws_.get_executor();
-  client_ = api_.hub().Attach(auth_, [weak, executor](std::string message) {
-    // Called under the hub's lock from any thread: only queue, on our strand.
-    net::post(executor, [weak, message = std::move(message)]() mutable {
-      if (auto self = weak.lock()) {
-        self->Enqueue(std::move(message));
-      }
-    });
-  });
+  client_ = api_.hub().Attach(
+      auth_,
+      [weak, executor](std::string message) {
+        // Called under the hub's lock from any thread: only queue, on our strand.
+        net::post(executor, [weak, message = std::move(message)]() mutable {
+          if (auto self = weak.lock()) {
+            self->Enqueue(std::move(message));
+          }
+        });
+      },
+      [weak, executor] {
+        // After the messages queued before it (same strand, posted in order).
+        net::post(executor, [weak] {
+          if (auto self = weak.lock()) {
+            self->closing_ = true;
+            if (self->outbox_.empty()) {
+              self->Close();
+            }
+          }
+        });
+      });
   state_.AddWs(shared_from_this());
   DoRead();
 }
@@ -245,6 +259,8 @@ void WsSession<NextLayer>::OnWrite(beast::error_code ec, std::size_t) {
   outbox_.pop_front();
   if (!outbox_.empty()) {
     DoWrite();
+  } else if (closing_) {
+    Close();
   }
 }
 

@@ -414,6 +414,16 @@ class WebSocketTest(unittest.TestCase):
         ws3.close()
         del team
 
+    def test_logout_closes_the_sessions_websockets(self):
+        agent = login_as("agent")
+        ws = self.connect(agent)
+        ws.recv_type("hello")
+        self.assertEqual(agent.request("POST", "/api/v1/auth/logout")[0], 204)
+        self.assertEqual(ws.recv()["type"], "session_ended")
+        with self.assertRaises(ConnectionError):
+            ws.recv()
+        ws.close()
+
 
 class TlsTest(unittest.TestCase):
     """Optional TLS: the same server on HTTPS/WSS, with Secure cookies."""

@@ -39,6 +39,7 @@ struct HubOptions {
 class Hub {
  public:
   using SendFn = std::function<void(std::string message)>;
+  using CloseFn = std::function<void()>;
   struct Client;
   struct Session;
 
@@ -46,13 +47,18 @@ class Hub {
   ~Hub();
 
   // A connection was authenticated: sends hello and returns its handle.
-  std::shared_ptr<Client> Attach(const AuthContext& auth, SendFn send);
+  // `close` asks the transport to close the connection (after queued messages).
+  std::shared_ptr<Client> Attach(const AuthContext& auth, SendFn send, CloseFn close = {});
   void OnMessage(const std::shared_ptr<Client>& client, std::string_view text);
   // The connection closed; its session stays resumable for keep_detached_ms.
   void Detach(const std::shared_ptr<Client>& client);
   // Sends `event` with `data_json` (a JSON object) to every session subscribed to `topic`.
   // Returns how many sessions it reached.
   size_t Publish(std::string_view topic, std::string_view event, std::string_view data_json);
+  // Ends the WebSockets opened with a browser session (logout) or by a user (disabled,
+  // password changed): they get {"type":"session_ended"}, are closed and cannot be resumed.
+  void EndAuthSession(int64_t session_id);
+  void EndUser(int64_t user_id);
   // Forgets sessions detached for longer than keep_detached_ms.
   void Sweep();
 
@@ -64,6 +70,7 @@ class Hub {
 
  private:
   void SendLocked(Client& client, std::string message);
+  void EndWhere(const std::function<bool(const AuthContext&)>& match);
   void HandleResume(const std::shared_ptr<Client>& client, std::string_view session_id,
                     uint64_t last_seq);
 
