@@ -1,0 +1,407 @@
+#pragma once
+
+// Private to kefu_routing. The engine's live state in dense arrays indexed by int32 slots:
+//
+//  - agents_, contacts_, members_ (agent-in-queue memberships) with free lists; external ids
+//    map to slots through IdMap (open addressing, no allocation per lookup or insert).
+//  - Per queue, waiting contacts live in groups: one binary heap per distinct requirement
+//    (the skills with their ring-adjusted min levels). Within a queue the aging rate is one
+//    number, so "base + rate * waited" orders the same as the static key
+//    "base * 60000 - rate * order_ms": heaps never need re-sorting as time passes.
+//  - Per queue and per agent priority (tier), a buffer of the ready agents (available, with
+//    capacity for the queue's channel) sorted by the strategy's key (last activity for
+//    longest idle, last offer from this queue for round robin). Entries are invalidated
+//    lazily: each carries the agent's epoch, and an agent that becomes busy just bumps its
+//    epoch (O(1), whatever the number of its queues). An agent that becomes ready appends
+//    one entry per queue; its key is "now", the largest, so the append is at the tail.
+//    Stale entries are dropped when they reach the head or by compaction (amortized O(1)).
+//  - Contacts waiting for one agent (owner, last agent, transfer target) sit in that agent's
+//    personal list, not in a queue heap.
+//  - One timer queue in (due, seq) order (FIFO lanes for fixed durations plus a heap, see
+//    internal/timer_queue.h) with lazy deletion by generation; each contact and agent has
+//    at most one live timer.
+//
+// Invariant after every command: no waiting contact that some ready agent could take. It
+// holds because every change that can create such a pair is followed by a search from the
+// side that changed: a contact that starts waiting (or widens its ring) searches the ready
+// lists; an agent that becomes ready (or gains skills or queues) searches its queues.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "internal/id_map.h"
+#include "internal/timer_queue.h"
+#include "kefu/routing/engine.h"
+
+namespace kefu::routing::internal {
+
+inline constexpr int32_t kNil = -1;
+inline constexpr int kMaxExcluded = 4;
+inline constexpr int64_t kAgingScale = 60'000;   // aging is per minute, keys per ms
+inline constexpr int kMaxAbsPriority = 100'000;  // per configured number; sums stay < 1e6
+
+enum class CState : uint8_t {
+  kFree = 0,
+  kLimbo,  // being routed inside one command: placed nowhere yet
+  kScheduled,
+  kTargeted,
+  kWaiting,
+  kOffered,
+  kConnected,
+};
+
+// Who a contact waits for before the pool, in this order.
+enum Phase : uint8_t { kPhaseTransfer = 0, kPhaseOwner = 1, kPhaseLast = 2, kPhasePool = 3 };
+
+// Which side chose an offer (for decision verification).
+enum class Decision : uint8_t { kForContact, kForAgent, kTarget };
+
+// A requirement set: (skill index << 8) | min level, sorted by skill, unused entries zero.
+struct Signature {
+  uint8_t n = 0;
+  std::array<uint32_t, kMaxRequiredSkills> req{};
+  friend bool operator==(const Signature&, const Signature&) = default;
+};
+
+inline int64_t HashOf(const Signature& s) {
+  uint64_t h = 1469598103934665603ull ^ s.n;
+  for (int i = 0; i < s.n; ++i) {
+    h = (h ^ s.req[i]) * 1099511628211ull;
+  }
+  return static_cast<int64_t>(h);
+}
+
+struct HeapEntry {
+  int64_t key = 0;  // base * kAgingScale - aging_per_minute * order_ms
+  int64_t order_ms = 0;
+  uint64_t seq = 0;
+  int32_t klass = 0;
+  int32_t slot = kNil;
+};
+
+// True when a is served before b (same queue).
+inline bool Before(const HeapEntry& a, const HeapEntry& b) {
+  if (a.klass != b.klass) {
+    return a.klass > b.klass;
+  }
+  if (a.key != b.key) {
+    return a.key > b.key;
+  }
+  if (a.order_ms != b.order_ms) {
+    return a.order_ms < b.order_ms;
+  }
+  return a.seq < b.seq;
+}
+
+struct Group {
+  Signature sig;
+  std::vector<HeapEntry> heap;
+  int32_t nonempty_pos = kNil;
+};
+
+// An agent in a ready list; valid while the agent's epoch is still `epoch` and it is ready
+// for the queue's channel.
+struct ReadyEntry {
+  int64_t key = 0;
+  int32_t agent = kNil;
+  uint32_t epoch = 0;
+};
+
+// The ready agents of one queue at one agent priority, in strategy order from `head`.
+struct TierList {
+  int32_t queue = kNil;
+  int32_t priority = 1;
+  int32_t members = 0;  // agents logged into the queue at this priority
+  uint32_t head = 0;
+  std::vector<ReadyEntry> entries;
+};
+
+struct Queue {
+  QueueId id = 0;
+  QueueConfig config;
+  std::vector<uint32_t> skills;  // config.skills packed like Signature::req
+  std::vector<int32_t> tiers;    // indices into lists_, sorted by priority
+  std::vector<Group> groups;
+  // Signature hash -> group. On the (astronomically rare) collision of two signatures the
+  // second is found by a scan of `groups`.
+  IdMap group_index;
+  std::vector<int32_t> nonempty;  // groups with waiting contacts
+  int32_t waiting_live = 0;       // live (non-callback) contacts waiting, pool or targeted
+  int32_t callbacks = 0;          // callbacks waiting or scheduled
+  int32_t staffed = 0;            // members not offline
+  int64_t handle_ms = 0;          // moving average
+};
+
+// An agent's login to a queue. The queue's channel and strategy are copied here so that
+// keeping the ready lists up to date never touches the (large) Queue.
+struct Seat {
+  int32_t queue = kNil;
+  int32_t priority = 1;
+  int32_t list = kNil;  // lists_ index for (queue, priority)
+  Channel channel = Channel::kVoice;
+  bool round_robin = false;
+  int64_t last_offer_ms = 0;  // the round-robin key
+};
+
+// The first 64 bytes hold what matching reads (state, capacity, load, skills, activity).
+struct Agent {
+  AgentId id = 0;
+  bool alive = false;
+  AgentState state = AgentState::kOffline;
+  bool chat_with_voice = false;
+  ReasonCode reason = kReasonNone;
+  std::array<int16_t, kChannelCount> capacity = {0, 0, 0};  // 0..100
+  std::array<int16_t, kChannelCount> load = {0, 0, 0};
+  std::vector<uint8_t> levels;    // by skill index
+  int64_t activity_ms = 0;        // last offer or release: the longest-idle key
+  std::vector<int32_t> assigned;  // contacts offered to or connected with this agent
+  std::vector<Seat> seats;        // queues logged into, sorted by (priority, queue slot)
+  std::vector<int32_t> personal;  // contacts waiting for this agent
+  int64_t wrap_until_ms = 0;
+  int64_t timer_due = kNever;  // its live timer (generation in agent_gen_)
+};
+
+struct Contact {
+  ContactId id = 0;
+  CState state = CState::kFree;
+  Channel channel = Channel::kVoice;
+  Tier tier = Tier::kStandard;
+  bool elderly = false;
+  bool complaint = false;
+  bool callback = false;
+  bool leg = false;  // a consult leg of contacts_[link]
+  uint8_t phase = kPhasePool;
+  uint8_t ring_stage = 0;
+  uint8_t nreq = 0;
+  uint8_t nexcl = 0;
+  int32_t queue = kNil;
+  int32_t group = kNil;   // kWaiting
+  int32_t pos = kNil;     // heap index (kWaiting) or personal index (kTargeted)
+  int32_t agent = kNil;   // kOffered / kConnected
+  int32_t target = kNil;  // kTargeted: the agent slot waited for
+  int32_t link = kNil;    // main <-> consult leg
+  int32_t klass = 0;
+  int32_t base = 0;
+  int32_t priority_bonus = 0;
+  int64_t key = 0;
+  uint64_t seq = 0;
+  int64_t arrival_ms = 0;
+  int64_t order_ms = 0;
+  int64_t queue_entry_ms = 0;
+  int64_t phase_until_ms = 0;
+  int64_t offer_deadline_ms = 0;
+  int64_t not_before_ms = 0;
+  int64_t accepted_ms = 0;
+  AgentId owner = 0;
+  AgentId last_agent = 0;
+  AgentId transfer_to = 0;
+  int64_t timer_due = kNever;                      // its live timer (generation in contact_gen_)
+  std::array<uint32_t, kMaxRequiredSkills> req{};  // the contact's own, packed
+  std::array<AgentId, kMaxExcluded> excluded{};
+};
+
+struct Calendar {
+  CalendarId id = 0;
+  BusinessCalendar calendar;
+};
+
+class EngineImpl final : public Engine {
+ public:
+  EngineImpl(const Clock* clock, EngineOptions options);
+
+  Status SetCalendar(CalendarId id, const BusinessCalendar& calendar) override;
+  Status AddQueue(QueueId id, const QueueConfig& config) override;
+  Status ConfigureQueue(QueueId id, const QueueConfig& config) override;
+  Status AddAgent(AgentId id, const AgentConfig& config) override;
+  Status ConfigureAgent(AgentId id, const AgentConfig& config) override;
+  Status RemoveAgent(AgentId id) override;
+  Status LoginAgentToQueue(AgentId agent, QueueId queue, int priority) override;
+  Status LogoutAgentFromQueue(AgentId agent, QueueId queue) override;
+  Status SetAgentState(AgentId agent, AgentState state, ReasonCode reason) override;
+  Status WrapUpDone(AgentId agent) override;
+  Status Enqueue(const ContactSpec& contact) override;
+  Status Accept(AgentId agent, ContactId contact) override;
+  Status Decline(AgentId agent, ContactId contact) override;
+  Status OfferTimedOut(AgentId agent, ContactId contact) override;
+  Status Complete(AgentId agent, ContactId contact) override;
+  Status Abandon(ContactId contact) override;
+  Status RequestCallback(ContactId contact, int64_t not_before_ms) override;
+  Status TransferToAgent(ContactId contact, AgentId to) override;
+  Status TransferToQueue(ContactId contact, QueueId to) override;
+  Status Escalate(ContactId contact, QueueId expert_queue,
+                  std::span<const SkillRequirement> extra_skills) override;
+  Status ConsultAgent(ContactId contact, AgentId to) override;
+  Status ConsultQueue(ContactId contact, QueueId to) override;
+  Status CompleteConsult(ContactId contact) override;
+  Status CancelConsult(ContactId contact) override;
+  void Tick() override;
+  int64_t NextDeadlineMs() const override;
+  Result<AgentView> GetAgent(AgentId agent) const override;
+  Result<ContactView> GetContact(ContactId contact) const override;
+  Result<WaitInfo> GetWaitInfo(ContactId contact) const override;
+  Result<std::vector<WaitInfo>> GetQueueWaitInfo(QueueId queue) const override;
+  Result<QueueStats> GetQueueStats(QueueId queue) const override;
+  Result<bool> IsOpen(QueueId queue) const override;
+  bool CanTake(AgentId agent, ContactId contact) const override;
+  EngineStats Stats() const override;
+  std::span<const Event> events() const override { return events_; }
+  void ClearEvents() override { events_.clear(); }
+  std::vector<Event> TakeEvents() override;
+  std::string Snapshot() const override;
+  Status CheckInvariants() const override;
+
+  // Snapshot support (snapshot.cc): visits every persistent field for writing or reading.
+  template <typename Archive>
+  void Persist(Archive& ar);
+  // After reading a snapshot: rebuild the id maps and group indexes, check the structure.
+  Status RebuildAfterRestore();
+
+ private:
+  // Brackets every command: runs the timers due before it, and after it those that the
+  // command itself made due at once (e.g. a contact back from an offer past its max wait).
+  class CommandScope {
+   public:
+    explicit CommandScope(EngineImpl* e) : e_(e) { e_->Advance(); }
+    ~CommandScope() {
+      if (e_->timer_due_now_) {
+        e_->RunTimersUntil(e_->now_);
+      }
+    }
+    CommandScope(const CommandScope&) = delete;
+    CommandScope& operator=(const CommandScope&) = delete;
+
+   private:
+    EngineImpl* e_;
+  };
+
+  // ---- time and events
+  void Advance();
+  void RunTimersUntil(int64_t t);
+  void PushTimer(int64_t due, TimerKind kind, int32_t slot, uint32_t gen);
+  void ScheduleContactTimer(int32_t slot);
+  void ScheduleAgentTimer(int32_t a);
+  int64_t NextContactDeadline(const Contact& c) const;
+  void OnContactTimer(int32_t slot);
+  void OnAgentTimer(int32_t a);
+  Event& Emit(EventType type, const Contact& c);
+  Event& EmitAgent(EventType type, const Agent& agent);
+
+  // ---- lookups and validation
+  Result<int32_t> FindQueue(QueueId id) const;
+  Result<int32_t> FindAgent(AgentId id) const;
+  Result<int32_t> FindContact(ContactId id) const;
+  // The slot (the contact's or its consult leg's) offered to / connected with the agent.
+  Result<int32_t> Held(AgentId agent, ContactId contact, bool connected) const;
+  int32_t InternSkill(SkillId id);
+  Status ValidateQueueConfig(QueueId id, const QueueConfig& config) const;
+  Status ValidateAgentConfig(const AgentConfig& config) const;
+  Status PackSkills(std::span<const SkillRequirement> skills, std::vector<uint32_t>* out);
+  static int CountUnion(const std::vector<uint32_t>& queue_skills, const Contact& c);
+  const BusinessCalendar* CalendarOf(const Queue& q) const;
+
+  // ---- contacts: priority, requirements, places
+  int32_t AllocContact();
+  void FreeContact(int32_t slot);
+  void ComputePriority(Contact& c);
+  int StageAt(const Queue& q, int64_t waited_ms) const;
+  Signature MakeSignature(const Contact& c, const Queue& q, int stage) const;
+  int32_t GroupFor(Queue& q, const Signature& sig);
+  void Count(const Contact& c, int delta);
+  void HeapPush(int32_t slot, int32_t group);
+  void HeapRemove(int32_t slot);
+  void HeapSiftUp(Group& g, size_t i);
+  void HeapSiftDown(Group& g, size_t i);
+  void HeapSet(Group& g, size_t i, const HeapEntry& e);
+  HeapEntry EntryOf(const Contact& c) const;
+  void PersonalAdd(int32_t slot, int32_t a);
+  void PersonalRemove(int32_t slot);
+  void Unplace(int32_t slot);  // out of heap / personal list / schedule, into kLimbo
+  bool Excluded(const Contact& c, AgentId agent) const;
+  void AddExclusion(Contact& c, AgentId agent);
+  // Rank at now_ across queues: true when a is served before b.
+  bool RankBefore(const Contact& a, const Contact& b) const;
+
+  // ---- agents: readiness lists
+  bool ReadyFor(const Agent& a, Channel ch) const;
+  bool SkillsOk(const Agent& a, const Signature& sig) const;
+  int64_t KeyFor(int32_t a, const Seat& s) const;  // the key the strategy wants now
+  bool Valid(const ReadyEntry& e, Channel ch) const;
+  uint8_t ReadyMask(const Agent& a) const;
+  void ListInsert(int32_t list, int64_t key, int32_t a);
+  int32_t ListFor(int32_t q, int32_t priority);
+  void Reseat(int32_t a);  // new epoch: every ready seat gets a fresh entry
+  void Sync(int32_t a, bool activity_changed);
+  void SetAgentStateRaw(int32_t a, AgentState state, ReasonCode reason);
+  void SetAgentStateFull(int32_t a, AgentState state, ReasonCode reason);
+  void AddLoad(int32_t a, int32_t slot);
+  void ReleaseLoad(int32_t a, int32_t slot, bool touch_activity);
+  void ReleaseAfterWork(int32_t a, int32_t slot);
+  int32_t SeatOf(const Agent& a, int32_t q) const;  // index into a.seats or kNil
+
+  // ---- routing
+  void Route(int32_t slot);
+  void PlacePool(int32_t slot);
+  int32_t FindAgentFor(const Contact& c, const Queue& q, const Signature& sig);
+  void Fill(int32_t a);
+  int32_t TopFor(const Group& g, AgentId agent) const;
+  int32_t OverflowTarget(const Queue& q) const;
+  bool MaxWaitReached(const Contact& c) const;
+  void Offer(int32_t slot, int32_t a, Decision decision);
+  void MissOffer(int32_t slot, EventType why);
+  void ExpireTarget(int32_t slot);
+  void PostArrival(int32_t slot, size_t queued_event, int depth);
+  void ApplyLimit(int32_t slot, LimitKind kind, LimitAction action, int depth);
+  void Overflow(int32_t slot, LimitKind kind, int depth);
+  void MoveToQueue(int32_t slot, int32_t q, int64_t order_ms);
+  void MakeCallback(int32_t slot);
+  bool AfterHours(int32_t slot);  // true: the contact stays (as a callback)
+  void EndLeg(int32_t leg, bool emit_cancel);
+  void Resettle(int32_t q);
+  void RegroupAll(int32_t q);
+
+  // ---- queries and checks (check.cc)
+  WaitInfo ComputeWait(int32_t slot) const;
+  int64_t Ewt(const Queue& q, int position) const;
+  bool Eligible(int32_t a, int32_t slot) const;  // brute force, from raw fields
+  void VerifyOffer(int32_t slot, int32_t a, Decision decision);
+  void Violation(std::string message);
+  Status CheckStructure() const;
+
+  const Clock* clock_;
+  EngineOptions options_;
+  int64_t now_ = 0;
+  bool timer_due_now_ = false;  // a timer was set at or before now_: run it before returning
+  uint64_t seq_ = 0;
+  int64_t offers_ = 0;
+  std::vector<Event> events_;
+
+  std::vector<SkillId> skill_ids_;
+  IdMap skill_index_;
+  std::vector<Calendar> calendars_;
+  std::vector<Queue> queues_;
+  std::vector<int32_t> pool_;  // per queue: contacts in its heaps (legs included)
+  IdMap queue_index_;
+  std::vector<TierList> lists_;
+  std::vector<Agent> agents_;
+  std::vector<uint32_t> epoch_;  // per agent slot: entries with another epoch are stale
+  // Timer generations per slot, apart from the (large, often cold) records: a stale timer
+  // is recognised without touching them.
+  std::vector<uint32_t> agent_gen_;
+  std::vector<uint32_t> contact_gen_;
+  std::vector<uint8_t> ready_mask_;  // per agent slot: bit per channel it is ready for
+  std::vector<int32_t> free_agents_;
+  IdMap agent_index_;
+  std::vector<Contact> contacts_;
+  std::vector<int32_t> free_contacts_;
+  IdMap contact_index_;
+  TimerQueue timers_;
+
+  // Decision verification (EngineOptions::verify_decisions).
+  int64_t verified_ = 0;
+  int64_t violations_ = 0;
+  std::string first_violation_;
+};
+
+}  // namespace kefu::routing::internal

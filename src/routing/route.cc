@@ -1,0 +1,1160 @@
+// The routing core: where contacts wait, which agents are ready, and the two searches that
+// keep "no waiting contact beside a ready agent who could take it" true after each command.
+
+#include <algorithm>
+
+#include "engine_impl.h"
+#include "kefu/core/check.h"
+
+namespace kefu::routing::internal {
+namespace {
+
+constexpr int kMaxOverflowHops = 4;
+constexpr size_t kNoEvent = static_cast<size_t>(-1);
+
+int Ch(Channel ch) { return static_cast<int>(ch); }
+
+}  // namespace
+
+// ---- time and events --------------------------------------------------------------------
+
+void EngineImpl::Advance() {
+  int64_t t = clock_->NowMs();
+  if (t < now_) {
+    t = now_;  // the engine's time never runs backwards
+  }
+  RunTimersUntil(t);
+  now_ = t;
+}
+
+void EngineImpl::RunTimersUntil(int64_t t) {
+  while (timers_.NextDue() <= t) {
+    const Timer timer = timers_.Pop();
+    // Each timer runs at its own due time, so results do not depend on how often the
+    // caller ticks.
+    if (timer.due > now_) {
+      now_ = timer.due;
+    }
+    // Freeing a slot bumps its generation too, so the generation alone tells stale timers.
+    if (timer.kind == TimerKind::kContact) {
+      if (contact_gen_[timer.slot] != timer.gen) {
+        continue;
+      }
+      contacts_[timer.slot].timer_due = kNever;
+      OnContactTimer(timer.slot);
+    } else {
+      if (agent_gen_[timer.slot] != timer.gen) {
+        continue;
+      }
+      agents_[timer.slot].timer_due = kNever;
+      OnAgentTimer(timer.slot);
+    }
+  }
+  timer_due_now_ = false;  // everything due by t (>= now_) has run
+}
+
+void EngineImpl::PushTimer(int64_t due, TimerKind kind, int32_t slot, uint32_t gen) {
+  timers_.Push(Timer{due, ++seq_, slot, gen, kind}, now_);
+  timer_due_now_ = timer_due_now_ || due <= now_;
+}
+
+void EngineImpl::ScheduleContactTimer(int32_t slot) {
+  Contact& c = contacts_[slot];
+  const int64_t due = NextContactDeadline(c);
+  if (due == kNever) {
+    if (c.timer_due != kNever) {
+      ++contact_gen_[slot];
+      c.timer_due = kNever;
+    }
+    return;
+  }
+  if (c.timer_due <= due) {
+    return;  // an earlier timer is pending; when it fires it re-evaluates and re-arms
+  }
+  const uint32_t gen = ++contact_gen_[slot];
+  c.timer_due = due;
+  PushTimer(due, TimerKind::kContact, slot, gen);
+}
+
+void EngineImpl::ScheduleAgentTimer(int32_t a) {
+  Agent& ag = agents_[a];
+  const uint32_t gen = ++agent_gen_[a];
+  ag.timer_due = kNever;
+  if (ag.state == AgentState::kWrapUp) {
+    ag.timer_due = ag.wrap_until_ms;
+    PushTimer(ag.wrap_until_ms, TimerKind::kAgent, a, gen);
+  }
+}
+
+int32_t EngineImpl::OverflowTarget(const Queue& q) const {
+  if (q.config.overflow_queue == 0) {
+    return kNil;
+  }
+  const int32_t to = queue_index_.Find(q.config.overflow_queue);
+  if (to < 0 || queues_[to].config.channel != q.config.channel) {
+    return kNil;
+  }
+  return to;
+}
+
+bool EngineImpl::MaxWaitReached(const Contact& c) const {
+  const QueueConfig& cfg = queues_[c.queue].config;
+  return !c.callback && !c.leg && cfg.max_wait_ms > 0 && now_ >= c.queue_entry_ms + cfg.max_wait_ms;
+}
+
+int64_t EngineImpl::NextContactDeadline(const Contact& c) const {
+  const Queue& q = queues_[c.queue];
+  const QueueConfig& cfg = q.config;
+  int64_t due = kNever;
+  const bool max_wait = !c.callback && !c.leg && cfg.max_wait_ms > 0;
+  switch (c.state) {
+    case CState::kScheduled:
+      return c.not_before_ms;
+    case CState::kOffered:
+      return c.offer_deadline_ms;
+    case CState::kTargeted:
+      due = c.phase_until_ms;
+      if (max_wait) {
+        due = std::min(due, c.queue_entry_ms + cfg.max_wait_ms);
+      }
+      return due;
+    case CState::kWaiting:
+      if (max_wait) {
+        due = std::min(due, c.queue_entry_ms + cfg.max_wait_ms);
+      }
+      if (!c.leg && cfg.overflow_after_ms > 0 && OverflowTarget(q) != kNil) {
+        due = std::min(due, c.queue_entry_ms + cfg.overflow_after_ms);
+      }
+      if (static_cast<size_t>(c.ring_stage) + 1 < cfg.rings.size()) {
+        due = std::min(due, c.queue_entry_ms + cfg.rings[c.ring_stage + 1].after_ms);
+      }
+      return due;
+    default:
+      return kNever;
+  }
+}
+
+void EngineImpl::OnContactTimer(int32_t slot) {
+  Contact& c = contacts_[slot];
+  const QueueConfig& cfg = queues_[c.queue].config;
+  switch (c.state) {
+    case CState::kScheduled:
+      if (now_ >= c.not_before_ms) {
+        Unplace(slot);
+        contacts_[slot].queue_entry_ms = now_;
+        Emit(EventType::kCallbackDue, contacts_[slot]);
+        Route(slot);
+      }
+      break;
+    case CState::kOffered:
+      if (now_ >= c.offer_deadline_ms) {
+        MissOffer(slot, EventType::kOfferTimedOut);
+      }
+      break;
+    case CState::kTargeted:
+      if (MaxWaitReached(c)) {
+        ApplyLimit(slot, LimitKind::kMaxWait, cfg.max_wait_action, 0);
+      } else if (now_ >= c.phase_until_ms) {
+        ExpireTarget(slot);
+      }
+      break;
+    case CState::kWaiting: {
+      const Queue& q = queues_[c.queue];
+      if (MaxWaitReached(c)) {
+        ApplyLimit(slot, LimitKind::kMaxWait, cfg.max_wait_action, 0);
+      } else if (!c.leg && cfg.overflow_after_ms > 0 && OverflowTarget(q) != kNil &&
+                 now_ >= c.queue_entry_ms + cfg.overflow_after_ms) {
+        Overflow(slot, LimitKind::kOverflowAfter, 0);
+      } else {
+        const int stage = StageAt(q, now_ - c.queue_entry_ms);
+        if (stage != c.ring_stage) {
+          Unplace(slot);
+          Event& e = Emit(EventType::kRingWidened, contacts_[slot]);
+          e.detail = cfg.rings[stage].min_level;
+          PlacePool(slot);
+        }
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  if (contacts_[slot].state != CState::kFree) {
+    ScheduleContactTimer(slot);
+  }
+}
+
+void EngineImpl::OnAgentTimer(int32_t a) {
+  Agent& ag = agents_[a];
+  if (ag.state != AgentState::kWrapUp) {
+    return;
+  }
+  if (now_ >= ag.wrap_until_ms) {
+    SetAgentStateRaw(a, AgentState::kAvailable, kReasonNone);
+    Fill(a);
+  } else {
+    ScheduleAgentTimer(a);
+  }
+}
+
+Event& EngineImpl::Emit(EventType type, const Contact& c) {
+  Event& e = events_.emplace_back();
+  e.type = type;
+  e.time_ms = now_;
+  e.contact = c.id;
+  e.flags =
+      static_cast<uint8_t>((c.callback ? kEventFlagCallback : 0) | (c.leg ? kEventFlagConsult : 0));
+  e.queue = c.queue >= 0 ? queues_[c.queue].id : 0;
+  return e;
+}
+
+Event& EngineImpl::EmitAgent(EventType type, const Agent& agent) {
+  Event& e = events_.emplace_back();
+  e.type = type;
+  e.time_ms = now_;
+  e.agent = agent.id;
+  return e;
+}
+
+// ---- contacts ---------------------------------------------------------------------------
+
+int32_t EngineImpl::AllocContact() {
+  int32_t slot;
+  if (!free_contacts_.empty()) {
+    slot = free_contacts_.back();
+    free_contacts_.pop_back();
+  } else {
+    slot = static_cast<int32_t>(contacts_.size());
+    contacts_.emplace_back();
+  }
+  // Generations survive reuse (in contact_gen_) so that a timer of the previous occupant
+  // stays stale.
+  if (contact_gen_.size() < contacts_.size()) {
+    contact_gen_.resize(contacts_.size(), 0);
+  }
+  ++contact_gen_[slot];
+  Contact& c = contacts_[slot];
+  c = Contact{};
+  c.seq = ++seq_;
+  c.state = CState::kLimbo;
+  return slot;
+}
+
+void EngineImpl::FreeContact(int32_t slot) {
+  Contact& c = contacts_[slot];
+  KEFU_CHECK(c.state == CState::kLimbo) << "freeing a placed contact";
+  if (!c.leg) {
+    contact_index_.Erase(c.id);
+  }
+  c.state = CState::kFree;
+  ++contact_gen_[slot];
+  c.timer_due = kNever;
+  free_contacts_.push_back(slot);
+}
+
+void EngineImpl::ComputePriority(Contact& c) {
+  const QueueConfig& cfg = queues_[c.queue].config;
+  const int t = static_cast<int>(c.tier);
+  int klass = cfg.tier_class[t];
+  int base = cfg.tier_priority[t] + c.priority_bonus;
+  if (c.elderly) {
+    klass = std::max(klass, cfg.elderly_class);
+    base += cfg.elderly_priority;
+  }
+  if (c.complaint) {
+    klass = std::max(klass, cfg.complaint_class);
+    base += cfg.complaint_priority;
+  }
+  c.klass = klass;
+  c.base = base;
+  c.key = static_cast<int64_t>(base) * kAgingScale -
+          static_cast<int64_t>(cfg.aging_per_minute) * c.order_ms;
+}
+
+int EngineImpl::StageAt(const Queue& q, int64_t waited_ms) const {
+  const std::vector<RingStep>& rings = q.config.rings;
+  int stage = 0;
+  for (size_t i = 1; i < rings.size() && rings[i].after_ms <= waited_ms; ++i) {
+    stage = static_cast<int>(i);
+  }
+  return stage;
+}
+
+Signature EngineImpl::MakeSignature(const Contact& c, const Queue& q, int stage) const {
+  const uint32_t ring =
+      q.config.rings.empty() ? 1u : static_cast<uint32_t>(q.config.rings[stage].min_level);
+  std::array<uint32_t, 2 * kMaxRequiredSkills> all;
+  size_t n = 0;
+  for (uint32_t r : q.skills) {
+    all[n++] = r;
+  }
+  for (int i = 0; i < c.nreq; ++i) {
+    all[n++] = c.req[i];
+  }
+  std::sort(all.begin(), all.begin() + n);
+  Signature sig;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t skill = all[i] >> 8;
+    const uint32_t level = std::max(all[i] & 0xffu, ring);
+    if (sig.n > 0 && (sig.req[sig.n - 1] >> 8) == skill) {
+      sig.req[sig.n - 1] = (skill << 8) | std::max(sig.req[sig.n - 1] & 0xffu, level);
+    } else {
+      KEFU_CHECK(sig.n < kMaxRequiredSkills) << "too many skills";
+      sig.req[sig.n++] = (skill << 8) | level;
+    }
+  }
+  return sig;
+}
+
+int32_t EngineImpl::GroupFor(Queue& q, const Signature& sig) {
+  const int64_t hash = HashOf(sig);
+  const int32_t found = q.group_index.Find(hash);
+  if (found >= 0) {
+    if (q.groups[found].sig == sig) {
+      return found;
+    }
+    for (size_t g = 0; g < q.groups.size(); ++g) {
+      if (q.groups[g].sig == sig) {
+        return static_cast<int32_t>(g);
+      }
+    }
+  }
+  const int32_t g = static_cast<int32_t>(q.groups.size());
+  q.groups.emplace_back();
+  q.groups.back().sig = sig;
+  if (found < 0) {
+    q.group_index.Insert(hash, g);
+  }
+  return g;
+}
+
+void EngineImpl::Count(const Contact& c, int delta) {
+  Queue& q = queues_[c.queue];
+  if (c.state == CState::kWaiting) {
+    pool_[c.queue] += delta;
+  }
+  if (c.leg) {
+    return;
+  }
+  if (c.state == CState::kWaiting || c.state == CState::kTargeted) {
+    (c.callback ? q.callbacks : q.waiting_live) += delta;
+  } else if (c.state == CState::kScheduled) {
+    q.callbacks += delta;
+  }
+}
+
+HeapEntry EngineImpl::EntryOf(const Contact& c) const {
+  return HeapEntry{c.key, c.order_ms, c.seq, c.klass, static_cast<int32_t>(&c - contacts_.data())};
+}
+
+void EngineImpl::HeapSet(Group& g, size_t i, const HeapEntry& e) {
+  g.heap[i] = e;
+  contacts_[e.slot].pos = static_cast<int32_t>(i);
+}
+
+void EngineImpl::HeapSiftUp(Group& g, size_t i) {
+  const HeapEntry e = g.heap[i];
+  while (i > 0) {
+    const size_t p = (i - 1) / 2;
+    if (!Before(e, g.heap[p])) {
+      break;
+    }
+    HeapSet(g, i, g.heap[p]);
+    i = p;
+  }
+  HeapSet(g, i, e);
+}
+
+void EngineImpl::HeapSiftDown(Group& g, size_t i) {
+  const HeapEntry e = g.heap[i];
+  const size_t n = g.heap.size();
+  while (true) {
+    size_t child = 2 * i + 1;
+    if (child >= n) {
+      break;
+    }
+    if (child + 1 < n && Before(g.heap[child + 1], g.heap[child])) {
+      ++child;
+    }
+    if (!Before(g.heap[child], e)) {
+      break;
+    }
+    HeapSet(g, i, g.heap[child]);
+    i = child;
+  }
+  HeapSet(g, i, e);
+}
+
+void EngineImpl::HeapPush(int32_t slot, int32_t group) {
+  Contact& c = contacts_[slot];
+  Queue& q = queues_[c.queue];
+  Group& g = q.groups[group];
+  c.group = group;
+  c.state = CState::kWaiting;
+  g.heap.push_back(EntryOf(c));
+  HeapSiftUp(g, g.heap.size() - 1);
+  if (g.heap.size() == 1) {
+    g.nonempty_pos = static_cast<int32_t>(q.nonempty.size());
+    q.nonempty.push_back(group);
+  }
+  Count(c, +1);
+}
+
+void EngineImpl::HeapRemove(int32_t slot) {
+  Contact& c = contacts_[slot];
+  Queue& q = queues_[c.queue];
+  Group& g = q.groups[c.group];
+  const size_t i = static_cast<size_t>(c.pos);
+  const HeapEntry last = g.heap.back();
+  g.heap.pop_back();
+  if (i < g.heap.size()) {
+    HeapSet(g, i, last);
+    HeapSiftUp(g, i);
+    HeapSiftDown(g, static_cast<size_t>(contacts_[last.slot].pos));
+  }
+  if (g.heap.empty()) {
+    const int32_t moved = q.nonempty.back();
+    q.nonempty[g.nonempty_pos] = moved;
+    q.groups[moved].nonempty_pos = g.nonempty_pos;
+    q.nonempty.pop_back();
+    g.nonempty_pos = kNil;
+  }
+  c.group = kNil;
+  c.pos = kNil;
+}
+
+void EngineImpl::PersonalAdd(int32_t slot, int32_t a) {
+  Contact& c = contacts_[slot];
+  std::vector<int32_t>& personal = agents_[a].personal;
+  c.state = CState::kTargeted;
+  c.target = a;
+  c.pos = static_cast<int32_t>(personal.size());
+  personal.push_back(slot);
+  Count(c, +1);
+}
+
+void EngineImpl::PersonalRemove(int32_t slot) {
+  Contact& c = contacts_[slot];
+  std::vector<int32_t>& personal = agents_[c.target].personal;
+  const int32_t moved = personal.back();
+  personal[c.pos] = moved;
+  contacts_[moved].pos = c.pos;
+  personal.pop_back();
+  c.target = kNil;
+  c.pos = kNil;
+}
+
+void EngineImpl::Unplace(int32_t slot) {
+  Contact& c = contacts_[slot];
+  switch (c.state) {
+    case CState::kLimbo:
+      return;
+    case CState::kWaiting:
+      Count(c, -1);
+      HeapRemove(slot);
+      break;
+    case CState::kTargeted:
+      Count(c, -1);
+      PersonalRemove(slot);
+      break;
+    case CState::kScheduled:
+      Count(c, -1);
+      break;
+    default:
+      KEFU_CHECK(false) << "unplacing a contact that is with an agent";
+  }
+  c.state = CState::kLimbo;
+}
+
+bool EngineImpl::Excluded(const Contact& c, AgentId agent) const {
+  for (int i = 0; i < c.nexcl; ++i) {
+    if (c.excluded[i] == agent) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void EngineImpl::AddExclusion(Contact& c, AgentId agent) {
+  if (Excluded(c, agent)) {
+    return;
+  }
+  if (c.nexcl == kMaxExcluded) {
+    // Forget the oldest: a contact declined by many agents may come back to the first.
+    std::copy(c.excluded.begin() + 1, c.excluded.end(), c.excluded.begin());
+    --c.nexcl;
+  }
+  c.excluded[c.nexcl++] = agent;
+}
+
+bool EngineImpl::RankBefore(const Contact& a, const Contact& b) const {
+  if (a.klass != b.klass) {
+    return a.klass > b.klass;
+  }
+  const int64_t ea = a.key + queues_[a.queue].config.aging_per_minute * now_;
+  const int64_t eb = b.key + queues_[b.queue].config.aging_per_minute * now_;
+  if (ea != eb) {
+    return ea > eb;
+  }
+  if (a.order_ms != b.order_ms) {
+    return a.order_ms < b.order_ms;
+  }
+  return a.seq < b.seq;
+}
+
+// ---- agents -----------------------------------------------------------------------------
+
+bool EngineImpl::ReadyFor(const Agent& a, Channel ch) const {
+  if (a.state != AgentState::kAvailable) {
+    return false;
+  }
+  const int i = Ch(ch);
+  if (a.load[i] >= a.capacity[i]) {
+    return false;
+  }
+  if (!a.chat_with_voice) {
+    if (ch == Channel::kVoice && a.load[Ch(Channel::kChat)] > 0) {
+      return false;
+    }
+    if (ch == Channel::kChat && a.load[Ch(Channel::kVoice)] > 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool EngineImpl::SkillsOk(const Agent& a, const Signature& sig) const {
+  const size_t n = a.levels.size();
+  for (int i = 0; i < sig.n; ++i) {
+    const uint32_t skill = sig.req[i] >> 8;
+    if (skill >= n || a.levels[skill] < (sig.req[i] & 0xffu)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+int64_t EngineImpl::KeyFor(int32_t a, const Seat& s) const {
+  return s.round_robin ? s.last_offer_ms : agents_[a].activity_ms;
+}
+
+bool EngineImpl::Valid(const ReadyEntry& e, Channel ch) const {
+  return epoch_[e.agent] == e.epoch && (ready_mask_[e.agent] & (1u << Ch(ch))) != 0;
+}
+
+uint8_t EngineImpl::ReadyMask(const Agent& a) const {
+  return static_cast<uint8_t>((ReadyFor(a, Channel::kVoice) ? 1 : 0) |
+                              (ReadyFor(a, Channel::kChat) ? 2 : 0) |
+                              (ReadyFor(a, Channel::kEmail) ? 4 : 0));
+}
+
+int32_t EngineImpl::ListFor(int32_t q, int32_t priority) {
+  std::vector<int32_t>& tiers = queues_[q].tiers;
+  size_t i = 0;
+  while (i < tiers.size() && lists_[tiers[i]].priority < priority) {
+    ++i;
+  }
+  if (i < tiers.size() && lists_[tiers[i]].priority == priority) {
+    return tiers[i];
+  }
+  TierList t;
+  t.queue = q;
+  t.priority = priority;
+  lists_.push_back(std::move(t));
+  const int32_t li = static_cast<int32_t>(lists_.size() - 1);
+  tiers.insert(tiers.begin() + static_cast<std::ptrdiff_t>(i), li);
+  return li;
+}
+
+void EngineImpl::ListInsert(int32_t list, int64_t key, int32_t a) {
+  TierList& t = lists_[list];
+  std::vector<ReadyEntry>& v = t.entries;
+  const size_t live = v.size() - t.head;
+  if (live > 2 * static_cast<size_t>(t.members) + 8 || (t.head > 64 && t.head * 2 > v.size())) {
+    // Each member has at most one valid entry: past twice that, drop the stale ones.
+    const Channel ch = queues_[t.queue].config.channel;
+    size_t out = 0;
+    for (size_t i = t.head; i < v.size(); ++i) {
+      if (Valid(v[i], ch)) {
+        v[out++] = v[i];
+      }
+    }
+    v.resize(out);
+    t.head = 0;
+  }
+  // Keys of agents that just became ready are "now", the largest: this appends.
+  const ReadyEntry entry{key, a, epoch_[a]};
+  if (v.size() == t.head || v.back().key <= key) {
+    v.push_back(entry);
+    return;
+  }
+  size_t pos = v.size() - 1;
+  while (pos > t.head && v[pos - 1].key > key) {
+    --pos;
+  }
+  v.insert(v.begin() + static_cast<std::ptrdiff_t>(pos), entry);
+}
+
+void EngineImpl::Reseat(int32_t a) {
+  const Agent& ag = agents_[a];
+  const uint8_t mask = ReadyMask(ag);
+  ++epoch_[a];
+  ready_mask_[a] = mask;
+  if (mask == 0) {
+    return;
+  }
+  for (const Seat& s : ag.seats) {
+    if ((mask & (1u << Ch(s.channel))) != 0) {
+      ListInsert(s.list, KeyFor(a, s), a);
+    }
+  }
+}
+
+void EngineImpl::Sync(int32_t a, bool activity_changed) {
+  const uint8_t mask = ReadyMask(agents_[a]);
+  if (mask == ready_mask_[a] && (mask == 0 || !activity_changed)) {
+    return;  // nothing a ready list shows has changed
+  }
+  if (mask == 0) {
+    // Busy or away: one write makes every entry of the agent stale.
+    ++epoch_[a];
+    ready_mask_[a] = 0;
+    return;
+  }
+  Reseat(a);
+}
+
+int32_t EngineImpl::SeatOf(const Agent& a, int32_t q) const {
+  for (size_t i = 0; i < a.seats.size(); ++i) {
+    if (a.seats[i].queue == q) {
+      return static_cast<int32_t>(i);
+    }
+  }
+  return kNil;
+}
+
+void EngineImpl::SetAgentStateRaw(int32_t a, AgentState state, ReasonCode reason) {
+  Agent& ag = agents_[a];
+  const AgentState old = ag.state;
+  if (old == state && ag.reason == reason) {
+    return;
+  }
+  const bool was_on = old != AgentState::kOffline;
+  const bool is_on = state != AgentState::kOffline;
+  if (was_on != is_on) {
+    for (const Seat& seat : ag.seats) {
+      queues_[seat.queue].staffed += is_on ? 1 : -1;
+    }
+  }
+  ag.state = state;
+  ag.reason = reason;
+  if (old == AgentState::kWrapUp && state != AgentState::kWrapUp) {
+    ++agent_gen_[a];
+    ag.timer_due = kNever;
+    ag.wrap_until_ms = 0;
+  }
+  const bool became_available = state == AgentState::kAvailable && old != AgentState::kAvailable;
+  if (became_available) {
+    ag.activity_ms = now_;
+  }
+  Event& e = EmitAgent(EventType::kAgentStateChanged, ag);
+  e.detail = static_cast<int32_t>(state);
+  e.value = reason;
+  Sync(a, became_available);
+}
+
+void EngineImpl::SetAgentStateFull(int32_t a, AgentState state, ReasonCode reason) {
+  SetAgentStateRaw(a, state, reason);
+  if (state == AgentState::kBreak || state == AgentState::kOffline) {
+    std::vector<int32_t> offered;
+    for (int32_t slot : agents_[a].assigned) {
+      if (contacts_[slot].state == CState::kOffered) {
+        offered.push_back(slot);
+      }
+    }
+    for (int32_t slot : offered) {
+      MissOffer(slot, EventType::kOfferRescinded);
+    }
+  }
+  if (state == AgentState::kOffline) {
+    while (!agents_[a].personal.empty()) {
+      ExpireTarget(agents_[a].personal.back());
+    }
+  }
+}
+
+void EngineImpl::AddLoad(int32_t a, int32_t slot) {
+  Agent& ag = agents_[a];
+  ++ag.load[Ch(contacts_[slot].channel)];
+  ag.assigned.push_back(slot);
+  ag.activity_ms = now_;
+  Sync(a, true);
+}
+
+void EngineImpl::ReleaseLoad(int32_t a, int32_t slot, bool touch_activity) {
+  Agent& ag = agents_[a];
+  --ag.load[Ch(contacts_[slot].channel)];
+  auto it = std::find(ag.assigned.begin(), ag.assigned.end(), slot);
+  KEFU_CHECK(it != ag.assigned.end());
+  *it = ag.assigned.back();
+  ag.assigned.pop_back();
+  if (touch_activity) {
+    ag.activity_ms = now_;
+  }
+  Sync(a, touch_activity);
+}
+
+void EngineImpl::ReleaseAfterWork(int32_t a, int32_t slot) {
+  const int64_t wrap = queues_[contacts_[slot].queue].config.wrap_up_ms;
+  Agent& ag = agents_[a];
+  const bool wrap_up =
+      wrap > 0 && (ag.state == AgentState::kAvailable || ag.state == AgentState::kWrapUp);
+  if (!wrap_up) {
+    ReleaseLoad(a, slot, true);
+    return;
+  }
+  // Enter wrap-up before releasing the load, so the agent never joins the ready lists for
+  // a moment only to leave them again.
+  const int64_t until = std::max(ag.wrap_until_ms, now_ + wrap);
+  SetAgentStateRaw(a, AgentState::kWrapUp, kReasonNone);
+  agents_[a].wrap_until_ms = until;
+  ScheduleAgentTimer(a);
+  ReleaseLoad(a, slot, true);
+}
+
+// ---- routing ----------------------------------------------------------------------------
+
+void EngineImpl::Route(int32_t slot) {
+  while (contacts_[slot].phase < kPhasePool) {
+    Contact& c = contacts_[slot];
+    const QueueConfig& cfg = queues_[c.queue].config;
+    AgentId target = 0;
+    int64_t wait = 0;
+    switch (c.phase) {
+      case kPhaseTransfer:
+        target = c.transfer_to;
+        wait = cfg.transfer_wait_ms;
+        break;
+      case kPhaseOwner:
+        if (cfg.owner_first) {
+          target = c.owner;
+          wait = cfg.owner_wait_ms;
+        }
+        break;
+      case kPhaseLast:
+        if (cfg.last_agent_first) {
+          target = c.last_agent;
+          wait = cfg.last_agent_wait_ms;
+        }
+        break;
+      default:
+        break;
+    }
+    if (target != 0 && !Excluded(c, target)) {
+      const int32_t a = agent_index_.Find(target);
+      if (a >= 0 && agents_[a].state != AgentState::kOffline) {
+        if (ReadyFor(agents_[a], c.channel)) {
+          Offer(slot, a, Decision::kTarget);
+          return;
+        }
+        if (wait > 0) {
+          c.phase_until_ms = now_ + wait;
+          PersonalAdd(slot, a);
+          ScheduleContactTimer(slot);
+          return;
+        }
+      }
+    }
+    // After a transfer target, the pool: the owner was the previous agent's business.
+    c.phase = c.phase == kPhaseTransfer ? static_cast<uint8_t>(kPhasePool)
+                                        : static_cast<uint8_t>(c.phase + 1);
+  }
+  PlacePool(slot);
+}
+
+void EngineImpl::PlacePool(int32_t slot) {
+  Contact& c = contacts_[slot];
+  Queue& q = queues_[c.queue];
+  c.phase = kPhasePool;
+  c.ring_stage = static_cast<uint8_t>(StageAt(q, now_ - c.queue_entry_ms));
+  const int32_t g = GroupFor(q, MakeSignature(c, q, c.ring_stage));
+  const int32_t a = FindAgentFor(c, q, q.groups[g].sig);
+  if (a != kNil) {
+    Offer(slot, a, Decision::kForContact);
+    return;
+  }
+  HeapPush(slot, g);
+  ScheduleContactTimer(slot);
+}
+
+int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signature& sig) {
+  const Strategy strategy = q.config.strategy;
+  const Channel channel = c.channel;
+  const int ch = Ch(channel);
+  for (int32_t li : q.tiers) {
+    TierList& t = lists_[li];
+    int32_t best = kNil;
+    int64_t best_score = 0;
+    for (size_t i = t.head; i < t.entries.size(); ++i) {
+      const ReadyEntry& e = t.entries[i];
+      if (!Valid(e, channel)) {
+        if (i == t.head) {
+          ++t.head;  // stale at the head: gone for good
+        }
+        continue;
+      }
+      const Agent& ag = agents_[e.agent];
+      if (!SkillsOk(ag, sig) || Excluded(c, ag.id)) {
+        continue;
+      }
+      if (strategy == Strategy::kLongestIdle || strategy == Strategy::kRoundRobin) {
+        return e.agent;  // the list is in strategy order
+      }
+      int64_t score = 0;
+      if (strategy == Strategy::kMostSkilled) {
+        for (int k = 0; k < sig.n; ++k) {
+          score += ag.levels[sig.req[k] >> 8];
+        }
+      } else {
+        score = -(static_cast<int64_t>(ag.load[ch]) * 1'000'000 / ag.capacity[ch]);
+      }
+      if (best == kNil || score > best_score) {
+        best = e.agent;
+        best_score = score;
+      }
+    }
+    if (best != kNil) {
+      return best;
+    }
+  }
+  return kNil;
+}
+
+int32_t EngineImpl::TopFor(const Group& g, AgentId agent) const {
+  const Contact& top = contacts_[g.heap[0].slot];
+  if (!Excluded(top, agent)) {
+    return g.heap[0].slot;
+  }
+  // Rare: the best declined this agent before. Scan for the best it did not decline.
+  int32_t best = kNil;
+  size_t best_i = 0;
+  for (size_t i = 1; i < g.heap.size(); ++i) {
+    if (Excluded(contacts_[g.heap[i].slot], agent)) {
+      continue;
+    }
+    if (best == kNil || Before(g.heap[i], g.heap[best_i])) {
+      best = g.heap[i].slot;
+      best_i = i;
+    }
+  }
+  return best;
+}
+
+void EngineImpl::Fill(int32_t a) {
+  while (true) {
+    const Agent& ag = agents_[a];
+    if (!ag.alive || ag.state != AgentState::kAvailable) {
+      return;
+    }
+    int32_t best = kNil;
+    // Contacts waiting for this agent personally come first.
+    for (int32_t slot : ag.personal) {
+      const Contact& c = contacts_[slot];
+      if (!ReadyFor(ag, c.channel) || Excluded(c, ag.id)) {
+        continue;
+      }
+      if (best == kNil || RankBefore(c, contacts_[best])) {
+        best = slot;
+      }
+    }
+    // Then the queues, by the agent's priority in them: the best contact of the first
+    // priority level that has one the agent can take.
+    const size_t n = ag.seats.size();
+    size_t i = 0;
+    while (best == kNil && i < n) {
+      const int32_t level = ag.seats[i].priority;
+      for (; i < n && ag.seats[i].priority == level; ++i) {
+        const Seat& seat = ag.seats[i];
+        if (pool_[seat.queue] == 0 || !ReadyFor(ag, seat.channel)) {
+          continue;
+        }
+        const Queue& q = queues_[seat.queue];
+        for (int32_t gi : q.nonempty) {
+          const Group& g = q.groups[gi];
+          if (!SkillsOk(ag, g.sig)) {
+            continue;
+          }
+          const int32_t cand = TopFor(g, ag.id);
+          if (cand != kNil && (best == kNil || RankBefore(contacts_[cand], contacts_[best]))) {
+            best = cand;
+          }
+        }
+      }
+    }
+    if (best == kNil) {
+      return;
+    }
+    Offer(best, a, Decision::kForAgent);
+  }
+}
+
+void EngineImpl::Offer(int32_t slot, int32_t a, Decision decision) {
+  if (options_.verify_decisions) {
+    VerifyOffer(slot, a, decision);
+  }
+  Unplace(slot);
+  Contact& c = contacts_[slot];
+  const Queue& q = queues_[c.queue];
+  c.state = CState::kOffered;
+  c.agent = a;
+  c.offer_deadline_ms = now_ + q.config.offer_timeout_ms;
+  ++offers_;
+  Emit(EventType::kOffered, c).agent = agents_[a].id;
+  if (q.config.strategy == Strategy::kRoundRobin) {
+    const int32_t seat = SeatOf(agents_[a], c.queue);
+    if (seat != kNil) {
+      agents_[a].seats[seat].last_offer_ms = now_;
+    }
+  }
+  AddLoad(a, slot);
+  ScheduleContactTimer(slot);
+}
+
+void EngineImpl::MissOffer(int32_t slot, EventType why) {
+  const int32_t a = contacts_[slot].agent;
+  const AgentId agent_id = agents_[a].id;
+  Emit(why, contacts_[slot]).agent = agent_id;
+  ReleaseLoad(a, slot, false);
+  Contact& c = contacts_[slot];
+  c.state = CState::kLimbo;
+  c.agent = kNil;
+  const QueueConfig& cfg = queues_[c.queue].config;
+  if (why != EventType::kOfferRescinded) {
+    AddExclusion(c, agent_id);
+    const MissedOfferPolicy& policy =
+        why == EventType::kOfferTimedOut ? cfg.after_offer_timeout : cfg.after_decline;
+    AgentState state = policy.state;
+    if (state == AgentState::kOffline) {
+      for (int32_t s : agents_[a].assigned) {
+        if (contacts_[s].state == CState::kConnected) {
+          state = AgentState::kBreak;  // an agent with customers cannot go offline
+        }
+      }
+    }
+    if (state != AgentState::kAvailable) {
+      SetAgentStateFull(a, state, policy.reason);
+    }
+  }
+  Contact& r = contacts_[slot];
+  if (r.leg && r.phase == kPhaseTransfer) {
+    EndLeg(slot, true);  // a consult to one agent ends when that agent does not answer
+  } else {
+    Emit(EventType::kRequeued, r);
+    Route(slot);
+  }
+  Fill(a);
+}
+
+void EngineImpl::ExpireTarget(int32_t slot) {
+  const AgentId target = agents_[contacts_[slot].target].id;
+  Unplace(slot);
+  Contact& c = contacts_[slot];
+  Emit(EventType::kTargetExpired, c).agent = target;
+  c.phase = c.phase == kPhaseTransfer ? static_cast<uint8_t>(kPhasePool)
+                                      : static_cast<uint8_t>(c.phase + 1);
+  Route(slot);
+}
+
+void EngineImpl::PostArrival(int32_t slot, size_t queued_event, int depth) {
+  const Contact& c = contacts_[slot];
+  if (c.state != CState::kWaiting && c.state != CState::kTargeted) {
+    return;
+  }
+  const Queue& q = queues_[c.queue];
+  const QueueConfig& cfg = q.config;
+  if (!c.callback && cfg.max_waiting > 0 && q.waiting_live > cfg.max_waiting) {
+    ApplyLimit(slot, LimitKind::kMaxWaiting, cfg.max_waiting_action, depth);
+    return;
+  }
+  const WaitInfo w = ComputeWait(slot);
+  if (queued_event != kNoEvent) {
+    events_[queued_event].position = w.position;
+    events_[queued_event].value = w.ewt_ms;
+  }
+  if (c.callback) {
+    return;
+  }
+  if (cfg.overflow_ewt_ms > 0 && w.ewt_ms > cfg.overflow_ewt_ms && OverflowTarget(q) != kNil &&
+      depth < kMaxOverflowHops) {
+    Overflow(slot, LimitKind::kOverflowEwt, depth);
+    return;
+  }
+  if (cfg.callback_offer_ewt_ms > 0 && w.ewt_ms > cfg.callback_offer_ewt_ms) {
+    Emit(EventType::kCallbackOffered, c).value = w.ewt_ms;
+  }
+}
+
+void EngineImpl::ApplyLimit(int32_t slot, LimitKind kind, LimitAction action, int depth) {
+  const Queue& q = queues_[contacts_[slot].queue];
+  if (action == LimitAction::kOverflow &&
+      (OverflowTarget(q) == kNil || depth >= kMaxOverflowHops)) {
+    action = LimitAction::kAnnounce;  // nowhere to go
+  }
+  Event& e = Emit(EventType::kLimitReached, contacts_[slot]);
+  e.detail = static_cast<int32_t>(kind);
+  e.value = static_cast<int64_t>(action);
+  switch (action) {
+    case LimitAction::kOverflow:
+      Overflow(slot, kind, depth);
+      return;
+    case LimitAction::kCallback:
+      MakeCallback(slot);
+      return;
+    case LimitAction::kAnnounce:
+    case LimitAction::kLeaveMessage:
+      Unplace(slot);
+      FreeContact(slot);
+      return;
+  }
+}
+
+void EngineImpl::Overflow(int32_t slot, LimitKind kind, int depth) {
+  const int32_t to = OverflowTarget(queues_[contacts_[slot].queue]);
+  KEFU_CHECK(to != kNil);
+  Event& e = Emit(EventType::kOverflowed, contacts_[slot]);
+  e.other_queue = e.queue;
+  e.queue = queues_[to].id;
+  e.detail = static_cast<int32_t>(kind);
+  // Overflow keeps the contact's place (its order time) in the new queue.
+  MoveToQueue(slot, to, contacts_[slot].order_ms);
+  PostArrival(slot, kNoEvent, depth + 1);
+}
+
+void EngineImpl::MoveToQueue(int32_t slot, int32_t q, int64_t order_ms) {
+  Unplace(slot);
+  Contact& c = contacts_[slot];
+  c.queue = q;
+  c.order_ms = order_ms;
+  c.queue_entry_ms = now_;
+  c.ring_stage = 0;
+  c.phase = kPhasePool;
+  ComputePriority(c);
+  Route(slot);
+}
+
+void EngineImpl::MakeCallback(int32_t slot) {
+  Contact& c = contacts_[slot];
+  Count(c, -1);
+  c.callback = true;
+  Count(c, +1);
+  Emit(EventType::kCallbackRequested, c);
+  ScheduleContactTimer(slot);
+}
+
+bool EngineImpl::AfterHours(int32_t slot) {
+  Contact& c = contacts_[slot];
+  const QueueConfig& cfg = queues_[c.queue].config;
+  AfterHoursAction action = cfg.after_hours_action;
+  if (action == AfterHoursAction::kForwardToOwner && c.owner == 0) {
+    action = cfg.after_hours_fallback == AfterHoursAction::kForwardToOwner
+                 ? AfterHoursAction::kLeaveMessage
+                 : cfg.after_hours_fallback;
+  }
+  Event& e = Emit(EventType::kAfterHours, c);
+  e.detail = static_cast<int32_t>(action);
+  if (action == AfterHoursAction::kForwardToOwner) {
+    e.agent = c.owner;
+  }
+  if (action == AfterHoursAction::kCallback) {
+    c.callback = true;
+    Emit(EventType::kCallbackRequested, c);
+    return true;
+  }
+  FreeContact(slot);
+  return false;
+}
+
+void EngineImpl::EndLeg(int32_t leg, bool emit_cancel) {
+  Contact& l = contacts_[leg];
+  const int32_t main = l.link;
+  int32_t b = kNil;
+  if (l.state == CState::kOffered || l.state == CState::kConnected) {
+    b = l.agent;
+    ReleaseLoad(b, leg, l.state == CState::kConnected);
+    contacts_[leg].state = CState::kLimbo;
+    contacts_[leg].agent = kNil;
+  } else {
+    Unplace(leg);
+  }
+  if (emit_cancel) {
+    const Contact& m = contacts_[main];
+    Event& e = Emit(EventType::kConsultCancelled, m);
+    e.agent = m.agent != kNil ? agents_[m.agent].id : 0;
+    e.other_agent = b != kNil ? agents_[b].id : 0;
+  }
+  contacts_[main].link = kNil;
+  FreeContact(leg);
+  if (b != kNil) {
+    Fill(b);
+  }
+}
+
+void EngineImpl::RegroupAll(int32_t q) {
+  // A new strategy means new keys: rebuild the queue's ready lists from its ready seats.
+  const bool round_robin = queues_[q].config.strategy == Strategy::kRoundRobin;
+  for (int32_t li : queues_[q].tiers) {
+    lists_[li].entries.clear();
+    lists_[li].head = 0;
+  }
+  for (int32_t a = 0; a < static_cast<int32_t>(agents_.size()); ++a) {
+    if (!agents_[a].alive) {
+      continue;
+    }
+    for (Seat& seat : agents_[a].seats) {
+      if (seat.queue != q) {
+        continue;
+      }
+      seat.round_robin = round_robin;
+      if ((ready_mask_[a] & (1u << Ch(seat.channel))) != 0) {
+        ListInsert(seat.list, KeyFor(a, seat), a);
+      }
+    }
+  }
+}
+
+void EngineImpl::Resettle(int32_t q) {
+  // New rules: take every pooled contact out, recompute its priority and requirements, and
+  // place it again best first (each may now find an agent). Rare; O(n log n).
+  std::vector<int32_t> pooled;
+  for (const Group& g : queues_[q].groups) {
+    for (const HeapEntry& e : g.heap) {
+      pooled.push_back(e.slot);
+    }
+  }
+  for (int32_t slot : pooled) {
+    Unplace(slot);
+  }
+  queues_[q].groups.clear();
+  queues_[q].group_index.Clear();
+  queues_[q].nonempty.clear();
+  for (size_t slot = 0; slot < contacts_.size(); ++slot) {
+    Contact& c = contacts_[slot];
+    if (c.state != CState::kFree && c.queue == q) {
+      ComputePriority(c);
+      c.ring_stage = 0;  // the rings may have changed; placing recomputes it
+    }
+  }
+  std::sort(pooled.begin(), pooled.end(),
+            [this](int32_t x, int32_t y) { return RankBefore(contacts_[x], contacts_[y]); });
+  for (int32_t slot : pooled) {
+    PlacePool(slot);
+  }
+  for (size_t slot = 0; slot < contacts_.size(); ++slot) {
+    const Contact& c = contacts_[slot];
+    if (c.state != CState::kFree && c.queue == q) {
+      ScheduleContactTimer(static_cast<int32_t>(slot));
+    }
+  }
+}
+
+}  // namespace kefu::routing::internal
