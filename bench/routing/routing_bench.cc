@@ -1,10 +1,10 @@
 // Routing engine benchmarks (issue #4): 10,000 agents in 100 teams, 1,000 queues, 200
 // skills, steady Poisson arrivals with random skills and tiers (see call_center.h).
 //
-//   build-routing/bench/routing_bench                            everything
-//   build-routing/bench/routing_bench --benchmark_filter=Steady  throughput and latency
+//   build/release/bench/routing_bench                            everything
+//   build/release/bench/routing_bench --benchmark_filter=Steady  throughput and latency
 //   valgrind --tool=callgrind --toggle-collect='kefu::routing::internal::EngineImpl::*'
-//       build-routing/bench/routing_bench --benchmark_filter=Callgrind
+//       build/release/bench/routing_bench --benchmark_filter=Callgrind
 //     (one command line). The measured phase is dumped on its own (callgrind.out.<pid>.1):
 //     instructions per decision = its "totals" / the "decisions" counter printed.
 //
