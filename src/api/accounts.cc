@@ -213,19 +213,12 @@ Status Accounts::ChangeOwnPassword(const AuthContext& auth, std::string_view cur
   if (auth.via_token) {
     return PermissionDeniedError("an API token has no password");
   }
-  KEFU_ASSIGN_OR_RETURN(std::optional<store::Row> row,
-                        [&]() -> Result<std::optional<store::Row>> {
-                          KEFU_ASSIGN_OR_RETURN(
-                              store::Rows rows,
-                              db_->Query("SELECT password_hash FROM users WHERE id = $1",
-                                         {auth.user.id}));
-                          if (rows.empty()) {
-                            return std::optional<store::Row>();
-                          }
-                          return std::optional<store::Row>(rows.front());
-                        }());
-  if (!row || row->IsNull(0) ||
-      crypto_pwhash_str_verify(row->Text(0).c_str(), current.data(), current.size()) != 0) {
+  KEFU_ASSIGN_OR_RETURN(
+      store::Rows rows,
+      db_->Query("SELECT password_hash FROM users WHERE id = $1", {auth.user.id}));
+  if (rows.empty() || rows.front().IsNull(0) ||
+      crypto_pwhash_str_verify(rows.front().Text(0).c_str(), current.data(), current.size()) !=
+          0) {
     return InvalidArgumentError("current password is wrong", "current_password");
   }
   return SetPassword(auth.user.id, fresh, auth.ToActor(ip));
@@ -400,8 +393,9 @@ Result<AuthContext> Accounts::AuthenticateSession(std::string_view token) {
   }
   std::string key = Sha256Hex(token);
   int64_t now = clock_->NowMs();
-  std::optional<int64_t> touch;  // write last_seen back when set
-  AuthContext auth;
+  bool touch = false;  // write last_seen back to the database
+  bool expired = false;
+  std::optional<AuthContext> auth;
   {
     std::lock_guard lock(mu_);
     auto it = sessions_.find(key);
@@ -409,18 +403,18 @@ Result<AuthContext> Accounts::AuthenticateSession(std::string_view token) {
       CachedSession& c = it->second;
       if (now - c.last_seen_ms > options_.session_idle_ms || now >= c.expires_ms) {
         sessions_.erase(it);
-        (void)db_->Exec("DELETE FROM sessions WHERE token_hash = $1", {key});
-        return UnauthenticatedError("session expired");
+        expired = true;
+      } else {
+        c.last_seen_ms = now;
+        touch = now - c.db_last_seen_ms >= kTouchEveryMs;
+        if (touch) {
+          c.db_last_seen_ms = now;
+        }
+        auth = c.auth;
       }
-      c.last_seen_ms = now;
-      if (now - c.db_last_seen_ms >= kTouchEveryMs) {
-        c.db_last_seen_ms = now;
-        touch = c.auth.session_id;
-      }
-      auth = c.auth;
     }
   }
-  if (auth.session_id == 0) {
+  if (!auth && !expired) {
     // Not cached, or cached too long ago: the database decides.
     KEFU_ASSIGN_OR_RETURN(
         store::Rows rows,
@@ -428,38 +422,45 @@ Result<AuthContext> Accounts::AuthenticateSession(std::string_view token) {
                    "u.display_name, u.role, u.team_id, u.agent_id, u.status, u.created_ms "
                    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
                    {key}));
+    if (rows.empty()) {
+      std::lock_guard lock(mu_);
+      sessions_.erase(key);
+      return UnauthenticatedError("not logged in");
+    }
+    const store::Row& r = rows.front();
     std::lock_guard lock(mu_);
     auto cached = sessions_.find(key);
-    int64_t last_seen = rows.empty() ? 0 : rows.front().Int64(2);
+    int64_t last_seen = r.Int64(2);
     if (cached != sessions_.end()) {
       last_seen = std::max(last_seen, cached->second.last_seen_ms);
     }
-    if (rows.empty() || rows.front().Text(10) != "active" ||
-        now - last_seen > options_.session_idle_ms || now >= rows.front().Int64(3)) {
+    if (r.Text(10) != "active" || now - last_seen > options_.session_idle_ms ||
+        now >= r.Int64(3)) {
       if (cached != sessions_.end()) {
         sessions_.erase(cached);
       }
-      if (!rows.empty()) {
-        (void)db_->Exec("DELETE FROM sessions WHERE token_hash = $1", {key});
-      }
-      return UnauthenticatedError(rows.empty() ? "not logged in" : "session expired");
+      expired = true;
+    } else {
+      AuthContext fresh;
+      fresh.user = UserFromRow(r, 4);
+      fresh.permissions = PermissionsOf(fresh.user.role);
+      fresh.csrf_token = r.Text(1);
+      fresh.session_id = r.Int64(0);
+      touch = now - r.Int64(2) >= kTouchEveryMs;
+      sessions_[key] = CachedSession{fresh, now, touch ? now : r.Int64(2), r.Int64(3), now};
+      auth = std::move(fresh);
     }
-    const store::Row& r = rows.front();
-    auth.user = UserFromRow(r, 4);
-    auth.permissions = PermissionsOf(auth.user.role);
-    auth.csrf_token = r.Text(1);
-    auth.session_id = r.Int64(0);
-    int64_t db_last_seen = r.Int64(2);
-    if (now - db_last_seen >= kTouchEveryMs) {
-      touch = auth.session_id;
-      db_last_seen = now;
-    }
-    sessions_[key] = CachedSession{auth, now, db_last_seen, r.Int64(3), now};
+  }
+  // Database writes happen outside the lock: the writer may make us wait.
+  if (expired) {
+    (void)db_->Exec("DELETE FROM sessions WHERE token_hash = $1", {key});
+    return UnauthenticatedError("session expired");
   }
   if (touch) {
-    (void)db_->Exec("UPDATE sessions SET last_seen_ms = $1 WHERE id = $2", {now, *touch});
+    (void)db_->Exec("UPDATE sessions SET last_seen_ms = $1 WHERE id = $2",
+                    {now, auth->session_id});
   }
-  return auth;
+  return *std::move(auth);
 }
 
 Status Accounts::Logout(const AuthContext& auth, std::string_view token, const std::string& ip) {
