@@ -231,6 +231,23 @@ class SessionTest(unittest.TestCase):
         self.assertEqual(actions.count("auth.login_failed"), 6, actions)
         self.assertTrue(all(r["ip"] == "127.0.0.1" for r in page["items"]))
 
+    def test_change_own_password(self):
+        admin = login_as("admin")
+        status, _, _ = admin.request("POST", "/api/v1/users", {
+            "username": "pw1", "display_name": "改密码", "role": "agent", "password": PASSWORD})
+        self.assertEqual(status, 201)
+        c = Client()
+        c.login("pw1", PASSWORD)
+        status, body, _ = c.request("POST", "/api/v1/auth/password", {
+            "current_password": "not-my-password", "new_password": "brand-new-secret"})
+        self.assertEqual((status, body["error"]["field"]), (400, "current_password"))
+        status, _, _ = c.request("POST", "/api/v1/auth/password", {
+            "current_password": PASSWORD, "new_password": "brand-new-secret"})
+        self.assertEqual(status, 204)
+        self.assertEqual(c.request("GET", "/api/v1/auth/me")[0], 401)  # sessions ended
+        self.assertEqual(Client().login("pw1", PASSWORD)[0], 401)
+        self.assertEqual(Client().login("pw1", "brand-new-secret")[0], 200)
+
     def test_unknown_user_is_invalid_credentials(self):
         status, body = Client().login("nobody-here", PASSWORD)
         self.assertEqual((status, body["error"]["code"]), (401, "invalid_credentials"))
