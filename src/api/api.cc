@@ -219,7 +219,8 @@ Api::Api(store::Database* db, const Clock* clock, IdGenerator* ids, ApiOptions o
       audit_(std::make_unique<AuditLog>(db, clock, ids)),
       accounts_(std::make_unique<Accounts>(db, clock, ids, audit_.get(), accounts_options)),
       hub_(std::make_unique<Hub>(clock)),
-      metrics_(std::make_unique<Metrics>()) {}
+      metrics_(std::make_unique<Metrics>()),
+      customers_(std::make_unique<crm::Customers>(db, clock, options.pii_key)) {}
 
 Api::~Api() = default;
 

@@ -103,6 +103,7 @@ Status RunServe(App& app) {
   accounts.lockout_failures = static_cast<int>(c.GetInt("auth.lockout_failures"));
   accounts.lockout_window_ms = c.GetInt("auth.lockout_minutes") * 60'000;
   api_options.secure_cookies = !c.GetString("server.tls_cert").empty();
+  api_options.pii_key = app.pii_key;
   api::Api api(app.db.get(), SystemClock::Get(), app.ids.get(), api_options, accounts);
   server::ServerOptions options;
   options.listen = c.GetString("server.listen");

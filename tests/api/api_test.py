@@ -442,6 +442,102 @@ class WebSocketTest(unittest.TestCase):
         ws.close()
 
 
+class CustomerLookupTest(unittest.TestCase):
+    """The customer 360 lookup (issue #6): masked by default, unmask needs pii.unmask and is
+    audited."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.agent = login_as("agent")
+        cls.expert = login_as("expert")
+        cls.customer_id = None
+        cls.mobile = None
+        if DB.startswith("sqlite:"):
+            import sqlite3
+            conn = sqlite3.connect(DB[len("sqlite:"):])
+            try:
+                # Prefer a customer with a failed transaction so its reason can be checked.
+                row = conn.execute(
+                    "SELECT c.id, c.mobile FROM customers c WHERE c.mobile IS NOT NULL "
+                    "ORDER BY EXISTS (SELECT 1 FROM transactions t WHERE t.customer_id = c.id "
+                    "AND t.status = 'failed') DESC, c.id LIMIT 1").fetchone()
+            finally:
+                conn.close()
+            cls.customer_id, cls.mobile = str(row[0]), row[1]
+
+    def need_customer(self):
+        if self.customer_id is None:
+            self.skipTest("reads a seeded customer from the SQLite file")
+
+    def test_agent_sees_masked_customer(self):
+        self.need_customer()
+        status, body, _ = self.agent.request(
+            "GET", f"/api/v1/customers/lookup?customer_id={self.customer_id}")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["id"], self.customer_id)
+        self.assertTrue(body["masked"])
+        self.assertIn("****", body["mobile"])
+        self.assertNotEqual(body["mobile"], self.mobile)
+        self.assertIn(body["tier_label"], ("普通", "金卡", "白金", "私人银行"))
+        self.assertLessEqual(len(body["transactions"]), 20)
+        times = [t["occurred_ms"] for t in body["transactions"]]
+        self.assertEqual(times, sorted(times, reverse=True))
+        for t in body["transactions"]:
+            self.assertIsInstance(t["amount_fen"], int)
+            self.assertIsInstance(t["id"], str)
+            if t["status"] == "failed":
+                self.assertTrue(t["error_code"])
+                self.assertTrue(t["error_reason"])
+        for card in body["cards"]:
+            self.assertIsInstance(card["available_fen"], int)
+
+    def test_lookup_by_mobile_finds_the_same_customer(self):
+        self.need_customer()
+        status, body, _ = self.agent.request(
+            "GET", f"/api/v1/customers/lookup?mobile={self.mobile}")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["id"], self.customer_id)
+
+    def test_agent_may_not_unmask(self):
+        self.need_customer()
+        status, body, _ = self.agent.request(
+            "GET", f"/api/v1/customers/lookup?customer_id={self.customer_id}&unmask=true")
+        self.assertEqual(status, 403, body)
+        self.assertEqual(body["error"]["code"], "permission_denied")
+
+    def test_expert_unmasks_and_it_is_audited(self):
+        self.need_customer()
+        status, body, _ = self.expert.request(
+            "GET", f"/api/v1/customers/lookup?customer_id={self.customer_id}&unmask=true")
+        self.assertEqual(status, 200, body)
+        self.assertFalse(body["masked"])
+        self.assertEqual(body["mobile"], self.mobile)
+        admin = login_as("admin")
+        status, page, _ = admin.request(
+            "GET", f"/api/v1/audit?action=customer.unmask&object_id={self.customer_id}")
+        self.assertEqual(status, 200, page)
+        rows = [r for r in page["items"] if r["actor_name"] == "expert"]
+        self.assertTrue(rows, page)
+        self.assertEqual(rows[0]["object_type"], "customer")
+        self.assertIn("customer_id", rows[0]["detail"])
+        self.assertNotIn(self.mobile, rows[0]["detail"])
+
+    def test_unknown_customer_is_404(self):
+        status, body, _ = self.agent.request("GET", "/api/v1/customers/lookup?customer_id=1")
+        self.assertEqual(status, 404, body)
+        self.assertEqual(body["error"]["code"], "not_found")
+
+    def test_malformed_mobile_is_400_with_field(self):
+        status, body, _ = self.agent.request("GET", "/api/v1/customers/lookup?mobile=12345")
+        self.assertEqual(status, 400, body)
+        self.assertEqual(body["error"]["code"], "invalid_argument")
+        self.assertEqual(body["error"]["field"], "mobile")
+
+    def test_a_key_is_required(self):
+        status, body, _ = self.agent.request("GET", "/api/v1/customers/lookup")
+        self.assertEqual(status, 400, body)
+
+
 class TlsTest(unittest.TestCase):
     """Optional TLS: the same server on HTTPS/WSS, with Secure cookies."""
 

@@ -10,6 +10,7 @@
 #include "kefu/api/http.h"
 #include "kefu/core/clock.h"
 #include "kefu/core/id.h"
+#include "kefu/crm/customers.h"
 #include "kefu/store/database.h"
 
 namespace kefu::api {
@@ -22,6 +23,8 @@ struct ApiOptions {
   double login_per_minute = 30;
   // Set-Cookie gets `Secure` when the server speaks TLS.
   bool secure_cookies = false;
+  // HMAC secret for the customers' mobile_hash / id_number_hash (config pii.key).
+  std::string pii_key;
 };
 
 class Metrics;
@@ -50,6 +53,7 @@ class Api {
   AuditLog& audit() { return *audit_; }
   Hub& hub() { return *hub_; }
   Metrics& metrics() { return *metrics_; }
+  crm::Customers& customers() { return *customers_; }
 
   // The OpenAPI 3 document generated from the route table.
   std::string OpenApiJson() const;
@@ -73,6 +77,7 @@ class Api {
   std::unique_ptr<Accounts> accounts_;
   std::unique_ptr<Hub> hub_;
   std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<crm::Customers> customers_;
   std::atomic<bool> draining_{false};
 };
 
