@@ -896,7 +896,24 @@ Status EngineImpl::ConsultAgent(ContactId contact, AgentId to) {
   if (!ReadyFor(agents_[b], c.channel)) {
     return FailedPreconditionError("agent " + Str(to) + " cannot take a consult now");
   }
-  const int32_t leg = AllocContact();
+  const int32_t leg = NewConsultLeg(slot, contacts_[slot].queue);
+  Contact& m = contacts_[slot];
+  Contact& l = contacts_[leg];
+  l.phase = kPhaseTransfer;
+  l.transfer_to = to;
+  l.state = CState::kLimbo;
+  ComputePriority(l);
+  Event& e = Emit(EventType::kConsultStarted, m);
+  e.agent = agents_[m.agent].id;
+  e.other_agent = to;
+  Offer(leg, b, Decision::kTarget);
+  return OkStatus();
+}
+
+// A consult leg: a second contact linked to `slot` that carries its customer, priority
+// inputs and original arrival time, entering `queue` now.
+int32_t EngineImpl::NewConsultLeg(int32_t slot, int32_t queue) {
+  const int32_t leg = AllocContact();  // may grow contacts_: take references after it
   Contact& m = contacts_[slot];
   Contact& l = contacts_[leg];
   l.id = m.id;
@@ -913,18 +930,10 @@ Status EngineImpl::ConsultAgent(ContactId contact, AgentId to) {
   l.arrival_ms = m.arrival_ms;
   l.order_ms = now_;
   l.queue_entry_ms = now_;
-  l.queue = m.queue;
+  l.queue = queue;
   l.nreq = m.nreq;
   l.req = m.req;
-  l.phase = kPhaseTransfer;
-  l.transfer_to = to;
-  l.state = CState::kLimbo;
-  ComputePriority(l);
-  Event& e = Emit(EventType::kConsultStarted, m);
-  e.agent = agents_[m.agent].id;
-  e.other_agent = to;
-  Offer(leg, b, Decision::kTarget);
-  return OkStatus();
+  return leg;
 }
 
 Status EngineImpl::ConsultQueue(ContactId contact, QueueId to) {
@@ -944,26 +953,9 @@ Status EngineImpl::ConsultQueue(ContactId contact, QueueId to) {
   if (CountUnion(queues_[q].skills, c) > kMaxRequiredSkills) {
     return InvalidArgumentError("too many skills with the queue's", "to");
   }
-  const int32_t leg = AllocContact();
+  const int32_t leg = NewConsultLeg(slot, q);
   Contact& m = contacts_[slot];
   Contact& l = contacts_[leg];
-  l.id = m.id;
-  l.leg = true;
-  l.link = slot;
-  m.link = leg;
-  l.channel = m.channel;
-  l.tier = m.tier;
-  l.elderly = m.elderly;
-  l.complaint = m.complaint;
-  l.owner = m.owner;
-  l.last_agent = m.last_agent;
-  l.priority_bonus = m.priority_bonus;
-  l.arrival_ms = m.arrival_ms;
-  l.order_ms = now_;
-  l.queue_entry_ms = now_;
-  l.queue = q;
-  l.nreq = m.nreq;
-  l.req = m.req;
   l.phase = kPhasePool;
   l.state = CState::kLimbo;
   AddExclusion(l, agents_[m.agent].id);

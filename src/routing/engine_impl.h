@@ -303,6 +303,7 @@ class EngineImpl final : public Engine {
 
   // ---- contacts: priority, requirements, places
   int32_t AllocContact();
+  int32_t NewConsultLeg(int32_t slot, int32_t queue);
   void FreeContact(int32_t slot);
   void ComputePriority(Contact& c);
   int StageAt(const Queue& q, int64_t waited_ms) const;
