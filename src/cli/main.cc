@@ -1,5 +1,6 @@
-// The kefu binary. Until the server issue (#3) lands, `kefu` is a command-line tool over the
-// database: migrate it, seed the demo, show what is in it.
+// The kefu binary: `kefu serve` runs the server; the other subcommands administer the database,
+// accounts and data from the machine itself. Commands of later modules register through
+// command.h.
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -7,13 +8,14 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "accounts_cli.h"
 #include "app.h"
+#include "command.h"
 #include "demo_seed.h"
 #include "demo_show.h"
+#include "progress.h"
 #include "kefu/core/clock.h"
 #include "kefu/server/server.h"
 #include "kefu/store/migrate.h"
@@ -25,34 +27,6 @@ int Fail(const Status& status) {
   std::fprintf(stderr, "kefu: %s\n", status.ToString().c_str());
   return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
 }
-
-// Draws "\r客户 [#####     ] 1200/2000" on a terminal; plain lines otherwise.
-class ProgressBar {
- public:
-  void Update(std::string_view stage, int64_t done, int64_t total) {
-    if (total <= 0) {
-      return;
-    }
-    int width = 30;
-    int filled = static_cast<int>(width * done / total);
-    if (isatty(fileno(stderr))) {
-      std::fprintf(stderr, "\r%-10.*s [%s%s] %lld/%lld", static_cast<int>(stage.size()),
-                   stage.data(), std::string(filled, '#').c_str(),
-                   std::string(width - filled, ' ').c_str(), static_cast<long long>(done),
-                   static_cast<long long>(total));
-      if (done >= total) {
-        std::fprintf(stderr, "\n");
-      }
-    } else if (done >= total || done * 4 / total != last_quarter_) {
-      std::fprintf(stderr, "%.*s: %lld/%lld\n", static_cast<int>(stage.size()), stage.data(),
-                   static_cast<long long>(done), static_cast<long long>(total));
-    }
-    last_quarter_ = done * 4 / total;
-  }
-
- private:
-  int64_t last_quarter_ = -1;
-};
 
 Status RunMigrate(App& app) {
   KEFU_ASSIGN_OR_RETURN(int applied, store::Migrate(*app.db, store::KefuMigrations()));
@@ -186,6 +160,10 @@ int Main(int argc, char** argv) {
   token_revoke->add_option("id", token_id, "Token id")->required();
   auto* token_list = token->add_subcommand("list", "List tokens");
 
+  // Commands that live in their own files (one Add…Commands call each).
+  Commands commands;
+
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -207,13 +185,21 @@ int Main(int argc, char** argv) {
   if (!db_url.empty()) {
     sources.overrides.emplace_back("db.url", db_url);
   }
-  bool needs_db = !*config;
+  const Command* chosen = nullptr;
+  for (const Command& command : commands) {
+    if (command.sub->parsed()) {
+      chosen = &command;
+    }
+  }
+  bool needs_db = chosen != nullptr ? chosen->needs_db : !*config;
   Result<App> app = StartApp(sources, needs_db);
   if (!app.ok()) {
     return Fail(app.status());
   }
   Status status;
-  if (*config) {
+  if (chosen != nullptr) {
+    status = chosen->run(*app);
+  } else if (*config) {
     std::fputs(app->config.Describe().c_str(), stdout);
   } else if (*migrate) {
     status = RunMigrate(*app);
