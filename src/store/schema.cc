@@ -343,6 +343,174 @@ FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 )sql";
 
 
+// Migration 4: the full customer model (#6).
+// - customer_keys is the one identity index: every exact key a customer can be found or
+//   de-duplicated by (mobile, e-mail, resident ID, WeChat openid, Weibo id, app user id).
+//   `key` is the keyed hash of the normalised value for mobile, e-mail and ID number (the
+//   clear value is not needed to find someone) and the value itself for the platform ids.
+//   One key belongs to one customer: two customers sharing a mobile are one customer to the
+//   import, which reports the conflict instead of guessing. `value` keeps a secondary mobile
+//   or e-mail in clear for display (masked on output like the primary ones).
+// - The customers indexes on mobile, mobile_hash and email are dropped: customer_keys
+//   replaces them (fewer indexes, faster bulk import). Existing mobiles and ID numbers are
+//   copied into customer_keys from their stored hashes; e-mails have no stored hash and are
+//   keyed when a customer is next imported or edited.
+// - cif is the bank's own customer number (客户号), the key the bank's data feed uses.
+// - consent is a JSON object {"alert": true, "marketing": false, …} per notification type.
+// - owner_history keeps every owner change (who, when, why), newest last.
+// - ingest_requests makes every ingest call idempotent: the key, the hash of the request it
+//   was first used with, and the response given.
+constexpr std::string_view kCustomerModelSql = R"sql(
+ALTER TABLE customers ADD COLUMN cif TEXT;
+ALTER TABLE customers ADD COLUMN customer_type TEXT;
+ALTER TABLE customers ADD COLUMN assets_fen BIGINT;
+ALTER TABLE customers ADD COLUMN wechat_openid TEXT;
+ALTER TABLE customers ADD COLUMN weibo_id TEXT;
+ALTER TABLE customers ADD COLUMN app_user_id TEXT;
+ALTER TABLE customers ADD COLUMN consent TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE customers ADD COLUMN source TEXT NOT NULL DEFAULT 'manual';
+CREATE UNIQUE INDEX customers_cif_idx ON customers (cif);
+CREATE INDEX customers_name_idx ON customers (name);
+DROP INDEX customers_mobile_hash_idx;
+DROP INDEX customers_mobile_idx;
+DROP INDEX customers_email_idx;
+
+CREATE TABLE customer_keys (
+  kind TEXT NOT NULL CHECK (kind IN
+    ('mobile', 'email', 'id_number', 'wechat_openid', 'weibo_id', 'app_user_id')),
+  key TEXT NOT NULL,
+  customer_id BIGINT NOT NULL REFERENCES customers (id),
+  value TEXT,
+  created_ms BIGINT NOT NULL,
+  PRIMARY KEY (kind, key)
+);
+CREATE INDEX customer_keys_customer_idx ON customer_keys (customer_id);
+INSERT INTO customer_keys (kind, key, customer_id, value, created_ms)
+  SELECT 'mobile', mobile_hash, id, mobile, created_ms FROM customers
+  WHERE mobile_hash IS NOT NULL
+  ON CONFLICT DO NOTHING;
+INSERT INTO customer_keys (kind, key, customer_id, value, created_ms)
+  SELECT 'id_number', id_number_hash, id, NULL, created_ms FROM customers
+  WHERE id_number_hash IS NOT NULL
+  ON CONFLICT DO NOTHING;
+
+CREATE TABLE customer_tags (
+  customer_id BIGINT NOT NULL REFERENCES customers (id),
+  tag TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  PRIMARY KEY (customer_id, tag)
+);
+
+CREATE TABLE owner_history (
+  id BIGINT NOT NULL PRIMARY KEY,
+  customer_id BIGINT NOT NULL REFERENCES customers (id),
+  agent_id BIGINT REFERENCES agents (id),
+  previous_agent_id BIGINT REFERENCES agents (id),
+  reason TEXT NOT NULL CHECK (reason IN ('import', 'rule', 'round_robin', 'manual', 'ingest')),
+  changed_by TEXT NOT NULL,
+  changed_ms BIGINT NOT NULL
+);
+CREATE INDEX owner_history_customer_idx ON owner_history (customer_id, changed_ms);
+
+CREATE TABLE accounts (
+  id BIGINT NOT NULL PRIMARY KEY,
+  customer_id BIGINT NOT NULL REFERENCES customers (id),
+  external_ref TEXT NOT NULL UNIQUE,
+  account_masked TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('savings', 'current', 'time_deposit', 'wealth')),
+  currency TEXT NOT NULL DEFAULT 'CNY' CHECK (length(currency) = 3),
+  balance_fen BIGINT NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'frozen', 'dormant', 'closed')),
+  opened_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE INDEX accounts_customer_idx ON accounts (customer_id);
+
+CREATE TABLE applications (
+  id BIGINT NOT NULL PRIMARY KEY,
+  customer_id BIGINT NOT NULL REFERENCES customers (id),
+  external_ref TEXT NOT NULL UNIQUE,
+  product_kind TEXT NOT NULL CHECK (product_kind IN ('card', 'loan')),
+  product TEXT NOT NULL,
+  stage TEXT NOT NULL CHECK (stage IN ('submitted', 'reviewing', 'need_documents', 'approved',
+                                       'rejected', 'issued', 'disbursed', 'cancelled')),
+  stage_note TEXT,
+  submitted_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE INDEX applications_customer_idx ON applications (customer_id, updated_ms);
+
+CREATE TABLE journey_events (
+  id BIGINT NOT NULL PRIMARY KEY,
+  customer_id BIGINT NOT NULL REFERENCES customers (id),
+  channel TEXT NOT NULL CHECK (channel IN ('app', 'web', 'ivr', 'wechat')),
+  step TEXT NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'abandoned')),
+  error_code TEXT,
+  detail TEXT,
+  occurred_ms BIGINT NOT NULL
+);
+CREATE INDEX journey_events_customer_idx ON journey_events (customer_id, occurred_ms);
+
+CREATE TABLE sms_messages (
+  id BIGINT NOT NULL PRIMARY KEY,
+  customer_id BIGINT REFERENCES customers (id),
+  external_ref TEXT UNIQUE,
+  mobile_masked TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN
+    ('alert', 'reminder', 'campaign', 'failure', 'verification', 'other')),
+  text TEXT NOT NULL,
+  activity_code TEXT,
+  error_code TEXT,
+  status TEXT NOT NULL DEFAULT 'sent' CHECK (status IN ('sent', 'delivered', 'failed')),
+  sent_ms BIGINT NOT NULL
+);
+CREATE INDEX sms_messages_customer_idx ON sms_messages (customer_id, sent_ms);
+
+CREATE TABLE follow_ups (
+  id BIGINT NOT NULL PRIMARY KEY,
+  customer_id BIGINT NOT NULL REFERENCES customers (id),
+  author_id BIGINT REFERENCES users (id),
+  author_name TEXT NOT NULL,
+  channel TEXT NOT NULL CHECK (channel IN
+    ('phone', 'chat', 'wechat', 'email', 'sms', 'visit', 'other')),
+  content TEXT NOT NULL,
+  next_step TEXT,
+  due_ms BIGINT,
+  done_ms BIGINT,
+  created_ms BIGINT NOT NULL
+);
+CREATE INDEX follow_ups_customer_idx ON follow_ups (customer_id, created_ms);
+
+CREATE TABLE ingest_requests (
+  idempotency_key TEXT NOT NULL PRIMARY KEY,
+  kind TEXT NOT NULL,
+  request_sha256 TEXT NOT NULL,
+  http_status INTEGER NOT NULL,
+  response TEXT NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+
+CREATE TABLE import_jobs (
+  id BIGINT NOT NULL PRIMARY KEY,
+  kind TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  file_sha256 TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+  rows_total BIGINT NOT NULL DEFAULT 0,
+  inserted BIGINT NOT NULL DEFAULT 0,
+  updated BIGINT NOT NULL DEFAULT 0,
+  unchanged BIGINT NOT NULL DEFAULT 0,
+  rejected BIGINT NOT NULL DEFAULT 0,
+  error_file TEXT,
+  message TEXT,
+  started_by TEXT NOT NULL,
+  started_ms BIGINT NOT NULL,
+  finished_ms BIGINT
+);
+)sql";
+
+
 constexpr Migration kMigrations[] = {
     {.version = 1, .name = "foundation", .sql = kFoundationSql},
     {.version = 2, .name = "accounts and audit", .sql = kAccountsSql},
@@ -350,6 +518,7 @@ constexpr Migration kMigrations[] = {
      .name = "audit log is append-only",
      .sql = kAuditAppendOnlySqlite,
      .postgres_sql = kAuditAppendOnlyPostgres},
+    {.version = 4, .name = "customer model", .sql = kCustomerModelSql},
 };
 
 }  // namespace
