@@ -11,7 +11,8 @@ constexpr std::array kRoles = {Role::kAgent, Role::kExpert, Role::kSupervisor,
 constexpr std::array kPermissions = {
     Permission::kDesktopUse, Permission::kBroadcastSend, Permission::kUsersRead,
     Permission::kUsersWrite, Permission::kAuditRead,     Permission::kTokensManage,
-    Permission::kPiiUnmask,  Permission::kMetricsRead,
+    Permission::kPiiUnmask,  Permission::kMetricsRead,   Permission::kCustomersWrite,
+    Permission::kCustomersOwner, Permission::kCustomersImport, Permission::kIngestWrite,
 };
 
 // The one role → permission matrix. Columns follow kRoles:
@@ -29,6 +30,11 @@ constexpr MatrixRow kMatrix[] = {
     {Permission::kTokensManage,  {false, false,  false,  false, false,  true}},
     {Permission::kPiiUnmask,     {false, true,   true,   false, false,  false}},
     {Permission::kMetricsRead,   {false, false,  true,   false, true,   true}},
+    {Permission::kCustomersWrite,  {true,  true,   true,   false, false,  false}},
+    {Permission::kCustomersOwner,  {false, false,  true,   false, false,  true}},
+    {Permission::kCustomersImport, {false, false,  true,   false, false,  true}},
+    // The bank's systems hold integration tokens with this scope; no person feeds data.
+    {Permission::kIngestWrite,     {false, false,  false,  false, false,  false}},
 };
 
 size_t RoleIndex(Role role) { return static_cast<size_t>(role); }
@@ -80,6 +86,10 @@ std::string_view PermissionName(Permission p) {
     case Permission::kTokensManage: return "tokens.manage";
     case Permission::kPiiUnmask: return "pii.unmask";
     case Permission::kMetricsRead: return "metrics.read";
+    case Permission::kCustomersWrite: return "customers.write";
+    case Permission::kCustomersOwner: return "customers.owner";
+    case Permission::kCustomersImport: return "customers.import";
+    case Permission::kIngestWrite: return "ingest.write";
   }
   return "";
 }

@@ -541,9 +541,14 @@ constexpr std::string_view kInsertErrorCode =
 constexpr std::string_view kInsertCustomer =
     "INSERT INTO customers (id, name, gender, birth_date, mobile, mobile_hash, email, id_type, "
     "id_number, id_number_hash, tier, segment, status, region_id, branch_id, owner_agent_id, "
-    "preferred_script, created_ms, updated_ms) "
+    "preferred_script, created_ms, updated_ms, source) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-    "$19)";
+    "$19, 'demo')";
+// The identity index the 360 lookup and the import use (schema v4). Two demo customers may
+// draw the same random mobile: the first keeps it as a key.
+constexpr std::string_view kInsertKey =
+    "INSERT INTO customer_keys (kind, key, customer_id, value, created_ms) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
 constexpr std::string_view kInsertCard =
     "INSERT INTO cards (id, customer_id, card_number_masked, card_number_hash, last4, product, "
     "kind, currency, credit_limit_fen, available_fen, statement_day, due_day, expiry_month, "
@@ -563,7 +568,7 @@ constexpr std::string_view kInsertTransaction =
 // One batch of customers with everything they own, generated before the transaction opens
 // so that the random sequence does not depend on how often the store runs the callback.
 struct Batch {
-  std::vector<Params> customers, cards, loans, transactions;
+  std::vector<Params> customers, keys, cards, loans, transactions;
 };
 
 struct RegionRow {
@@ -948,6 +953,14 @@ void Generator::AddCustomer(Batch& batch, DemoSeedReport& report) {
       updated_ms,
   });
   ++report.customers;
+  batch.keys.push_back(Params{"mobile", pii::KeyedHash(options_.pii_key, mobile), id, mobile,
+                              created_ms});
+  batch.keys.push_back(Params{"id_number", pii::KeyedHash(options_.pii_key, id_number), id,
+                              nullptr, created_ms});
+  if (email) {
+    batch.keys.push_back(
+        Params{"email", pii::KeyedHash(options_.pii_key, *email), id, *email, created_ms});
+  }
 
   const std::vector<GeneratedCard> cards = AddCards(batch, id, tier, created_ms, report);
   AddLoans(batch, id, tier, segment, created_ms, report);
@@ -1435,6 +1448,7 @@ Result<DemoSeedReport> SeedDemo(store::Database& db, const Clock& clock,
     const Batch batch = gen.NextBatch(count, batch_report);
     KEFU_RETURN_IF_ERROR(db.Transact([&](Session& s) -> Status {
       KEFU_RETURN_IF_ERROR(InsertRows(s, kInsertCustomer, batch.customers));
+      KEFU_RETURN_IF_ERROR(InsertRows(s, kInsertKey, batch.keys));
       KEFU_RETURN_IF_ERROR(InsertRows(s, kInsertCard, batch.cards));
       KEFU_RETURN_IF_ERROR(InsertRows(s, kInsertLoan, batch.loans));
       KEFU_RETURN_IF_ERROR(InsertRows(s, kInsertTransaction, batch.transactions));

@@ -15,6 +15,7 @@
 #include "command.h"
 #include "demo_seed.h"
 #include "demo_show.h"
+#include "import_cli.h"
 #include "progress.h"
 #include "kefu/core/clock.h"
 #include "kefu/server/server.h"
@@ -162,6 +163,7 @@ int Main(int argc, char** argv) {
 
   // Commands that live in their own files (one Add…Commands call each).
   Commands commands;
+  AddImportCommands(cli, commands);
 
 
   try {

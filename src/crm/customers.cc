@@ -1,17 +1,24 @@
 #include "kefu/crm/customers.h"
 
 #include "kefu/core/pii.h"
+#include "kefu/crm/import.h"
+#include "normalize.h"
 
 namespace kefu::crm {
 namespace {
 
 constexpr int64_t kDayMs = 24LL * 60 * 60 * 1000;
 
+// Every exact key goes through the identity index (schema v4).
+constexpr std::string_view kByKey =
+    "WHERE c.id = (SELECT customer_id FROM customer_keys WHERE kind = $1 AND key = $2)";
+
 // Joined names ride along with the profile so one statement answers the header of the view.
 constexpr std::string_view kProfileSelect =
     "SELECT c.id, c.name, c.gender, c.birth_date, c.mobile, c.email, c.id_type, c.id_number, "
     "c.tier, c.segment, c.status, r.name, b.name, c.owner_agent_id, a.name, "
-    "c.preferred_script, c.created_ms, c.updated_ms "
+    "c.preferred_script, c.created_ms, c.updated_ms, c.cif, c.customer_type, c.assets_fen, "
+    "c.wechat_openid, c.consent "
     "FROM customers c "
     "LEFT JOIN regions r ON r.id = c.region_id "
     "LEFT JOIN branches b ON b.id = c.branch_id "
@@ -62,6 +69,11 @@ Customer360 ProfileFromRow(const store::Row& row, bool unmask) {
   c.preferred_script = row.Text(15);
   c.created_ms = row.Int64(16);
   c.updated_ms = row.Int64(17);
+  c.cif = row.OptText(18);
+  c.customer_type = row.OptText(19);
+  c.assets_fen = row.OptInt64(20);
+  c.wechat_openid = row.OptText(21);
+  c.consent_json = row.Text(22);
   c.masked = !unmask;
   if (!unmask) {
     if (c.mobile) {
@@ -153,6 +165,87 @@ Status LoadTransactions(store::Session& s, int64_t now_ms, Customer360& c) {
   return OkStatus();
 }
 
+// Tags, other mobiles, accounts, applications, SMS, self-service steps, follow-ups and owner
+// changes: the rest of the customer's story, each newest first and bounded.
+Status LoadStory(store::Session& s, bool unmask, const std::optional<std::string>& primary,
+                 Customer360& c) {
+  const int64_t n = Customers::kRecentItems;
+  KEFU_ASSIGN_OR_RETURN(store::Rows tags,
+                        s.Query("SELECT tag FROM customer_tags WHERE customer_id = $1 "
+                                "ORDER BY created_ms, tag",
+                                {c.id}));
+  for (const store::Row& r : tags) {
+    c.tags.push_back(r.Text(0));
+  }
+  KEFU_ASSIGN_OR_RETURN(store::Rows keys,
+                        s.Query("SELECT value FROM customer_keys WHERE customer_id = $1 AND "
+                                "kind = 'mobile' AND value IS NOT NULL ORDER BY created_ms",
+                                {c.id}));
+  for (const store::Row& r : keys) {
+    if (r.Text(0) != primary.value_or("")) {
+      c.other_mobiles.push_back(unmask ? r.Text(0) : MaskStoredMobile(r.Text(0)));
+    }
+  }
+  KEFU_ASSIGN_OR_RETURN(store::Rows accounts,
+                        s.Query("SELECT id, account_masked, kind, currency, balance_fen, status "
+                                "FROM accounts WHERE customer_id = $1 ORDER BY opened_ms, id",
+                                {c.id}));
+  for (const store::Row& r : accounts) {
+    c.accounts.push_back({r.Int64(0), r.Text(1), r.Text(2), r.Text(3), r.Int64(4), r.Text(5)});
+  }
+  KEFU_ASSIGN_OR_RETURN(
+      store::Rows apps,
+      s.Query("SELECT id, product_kind, product, stage, stage_note, submitted_ms, updated_ms "
+              "FROM applications WHERE customer_id = $1 ORDER BY updated_ms DESC, id DESC "
+              "LIMIT $2",
+              {c.id, n}));
+  for (const store::Row& r : apps) {
+    c.applications.push_back({r.Int64(0), r.Text(1), r.Text(2), r.Text(3), r.OptText(4),
+                              r.Int64(5), r.Int64(6)});
+  }
+  KEFU_ASSIGN_OR_RETURN(
+      store::Rows sms,
+      s.Query("SELECT m.id, m.kind, m.text, m.activity_code, m.error_code, e.reason, m.status, "
+              "m.sent_ms FROM sms_messages m LEFT JOIN error_codes e ON e.code = m.error_code "
+              "WHERE m.customer_id = $1 ORDER BY m.sent_ms DESC, m.id DESC LIMIT $2",
+              {c.id, n}));
+  for (const store::Row& r : sms) {
+    c.sms.push_back({r.Int64(0), r.Text(1), r.Text(2), r.OptText(3), r.OptText(4), r.OptText(5),
+                     r.Text(6), r.Int64(7)});
+  }
+  KEFU_ASSIGN_OR_RETURN(
+      store::Rows journey,
+      s.Query("SELECT id, channel, step, outcome, error_code, detail, occurred_ms "
+              "FROM journey_events WHERE customer_id = $1 ORDER BY occurred_ms DESC, id DESC "
+              "LIMIT $2",
+              {c.id, n}));
+  for (const store::Row& r : journey) {
+    c.journey.push_back({r.Int64(0), r.Text(1), r.Text(2), r.Text(3), r.OptText(4), r.OptText(5),
+                         r.Int64(6)});
+  }
+  KEFU_ASSIGN_OR_RETURN(
+      store::Rows follow,
+      s.Query("SELECT id, author_name, channel, content, next_step, due_ms, done_ms, created_ms "
+              "FROM follow_ups WHERE customer_id = $1 ORDER BY created_ms DESC, id DESC "
+              "LIMIT $2",
+              {c.id, n}));
+  for (const store::Row& r : follow) {
+    c.follow_ups.push_back({r.Int64(0), r.Text(1), r.Text(2), r.Text(3), r.OptText(4),
+                            r.OptInt64(5), r.OptInt64(6), r.Int64(7)});
+  }
+  KEFU_ASSIGN_OR_RETURN(
+      store::Rows owners,
+      s.Query("SELECT h.agent_id, a.name, h.previous_agent_id, h.reason, h.changed_by, "
+              "h.changed_ms FROM owner_history h LEFT JOIN agents a ON a.id = h.agent_id "
+              "WHERE h.customer_id = $1 ORDER BY h.changed_ms DESC, h.id DESC LIMIT 5",
+              {c.id}));
+  for (const store::Row& r : owners) {
+    c.owner_history.push_back(
+        {r.OptInt64(0), r.OptText(1), r.OptInt64(2), r.Text(3), r.Text(4), r.Int64(5)});
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 std::string_view LookupKindName(LookupKey::Kind kind) {
@@ -163,6 +256,10 @@ std::string_view LookupKindName(LookupKey::Kind kind) {
       return "mobile";
     case LookupKey::Kind::kIdNumber:
       return "id_number";
+    case LookupKey::Kind::kWechatOpenid:
+      return "wechat_openid";
+    case LookupKey::Kind::kCif:
+      return "cif";
   }
   return "customer_id";
 }
@@ -196,26 +293,31 @@ Result<Customer360> Customers::Lookup(const LookupKey& key, bool unmask) const {
       params = {key.customer_id};
       break;
     case LookupKey::Kind::kMobile: {
-      KEFU_ASSIGN_OR_RETURN(std::string mobile, pii::NormalizeMobile(key.raw));
-      // Rows imported before hashing existed carry only the clear column; both are indexed.
-      if (pii_key_.empty()) {
-        where = "WHERE c.mobile = $1";
-        params = {mobile};
-      } else {
-        where = "WHERE c.mobile_hash = $1 OR c.mobile = $2";
-        params = {pii::KeyedHash(pii_key_, mobile), mobile};
-      }
+      KEFU_ASSIGN_OR_RETURN(std::string mobile, NormalizeAnyMobile(key.raw));
+      where = kByKey;
+      params = {"mobile", IdentityKey(pii_key_, mobile)};
       break;
     }
     case LookupKey::Kind::kIdNumber: {
       KEFU_ASSIGN_OR_RETURN(std::string id_number, pii::NormalizeIdNumber(key.raw));
-      if (pii_key_.empty()) {
-        where = "WHERE c.id_number = $1";
-        params = {id_number};
-      } else {
-        where = "WHERE c.id_number_hash = $1";
-        params = {pii::KeyedHash(pii_key_, id_number)};
+      where = kByKey;
+      params = {"id_number", IdentityKey(pii_key_, id_number)};
+      break;
+    }
+    case LookupKey::Kind::kWechatOpenid: {
+      if (key.raw.empty() || key.raw.size() > 128) {
+        return InvalidArgumentError("wechat_openid must be 1–128 characters", "wechat_openid");
       }
+      where = kByKey;
+      params = {"wechat_openid", key.raw};
+      break;
+    }
+    case LookupKey::Kind::kCif: {
+      if (key.raw.empty() || key.raw.size() > 32) {
+        return InvalidArgumentError("cif must be 1–32 characters", "cif");
+      }
+      where = "WHERE c.cif = $1";
+      params = {key.raw};
       break;
     }
   }
@@ -232,7 +334,8 @@ Result<Customer360> Customers::Lookup(const LookupKey& key, bool unmask) const {
     found = true;
     result = ProfileFromRow(*row, unmask);
     KEFU_RETURN_IF_ERROR(LoadProducts(s, result));
-    return LoadTransactions(s, now_ms, result);
+    KEFU_RETURN_IF_ERROR(LoadTransactions(s, now_ms, result));
+    return LoadStory(s, unmask, row->OptText(4), result);
   }));
   if (!found) {
     return NotFoundError(std::string("no customer with that ") +

@@ -57,6 +57,21 @@ class CustomersTest : public ::testing::Test {
         "INSERT INTO customers (id, name, mobile, mobile_hash, tier, created_ms, updated_ms) "
         "VALUES ($1, '李四', $2, 'stale', 'private', $3, $3)",
         {kLi, kLiMobile, kNow - 50 * kDay});
+    // The identity index: Zhang under the key (two mobiles); Li written without a key (the
+    // clear value is the key then).
+    for (auto [kind, value] : {std::pair{"mobile", kZhangMobile},
+                               std::pair{"mobile", "13800009999"},
+                               std::pair{"email", kZhangEmail}}) {
+      Exec("INSERT INTO customer_keys (kind, key, customer_id, value, created_ms) "
+           "VALUES ($1, $2, $3, $4, $5)",
+           {kind, pii::KeyedHash(kKey, value), kZhang, value, kNow});
+    }
+    Exec("INSERT INTO customer_keys (kind, key, customer_id, value, created_ms) "
+         "VALUES ('id_number', $1, $2, NULL, $3)",
+         {pii::KeyedHash(kKey, zhang_id_number_), kZhang, kNow});
+    Exec("INSERT INTO customer_keys (kind, key, customer_id, value, created_ms) "
+         "VALUES ('mobile', $1, $2, $1, $3)",
+         {kLiMobile, kLi, kNow});
     Exec(
         "INSERT INTO cards (id, customer_id, card_number_masked, card_number_hash, last4, "
         "product, kind, credit_limit_fen, available_fen, statement_day, due_day, expiry_month, "
@@ -139,16 +154,21 @@ TEST_F(CustomersTest, UnmaskReturnsFullPersonalData) {
   EXPECT_EQ(c->email, kZhangEmail);
 }
 
-TEST_F(CustomersTest, LookupByMobileNormalisesAndUsesTheHash) {
+TEST_F(CustomersTest, LookupByMobileNormalisesAndUsesTheKeys) {
   Customers customers(db_.get(), &clock_, kKey);
   auto c = customers.Lookup(LookupKey::Mobile("+86 138-1234-5678"), false);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->id, kZhang);
+  // The second mobile finds the same customer and is listed, masked, as another number.
+  auto second = customers.Lookup(LookupKey::Mobile("13800009999"), false);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->id, kZhang);
+  EXPECT_EQ(second->other_mobiles, std::vector<std::string>{"138****9999"});
 }
 
-TEST_F(CustomersTest, LookupByMobileFallsBackToTheClearColumn) {
-  Customers customers(db_.get(), &clock_, kKey);
-  auto c = customers.Lookup(LookupKey::Mobile(kLiMobile), false);
+TEST_F(CustomersTest, LookupWithoutASecretComparesClearKeys) {
+  Customers no_key(db_.get(), &clock_, "");
+  auto c = no_key.Lookup(LookupKey::Mobile(kLiMobile), false);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->id, kLi);
   EXPECT_EQ(c->tier_label, "私人银行");
@@ -156,6 +176,10 @@ TEST_F(CustomersTest, LookupByMobileFallsBackToTheClearColumn) {
   EXPECT_TRUE(c->cards.empty());
   EXPECT_TRUE(c->transactions.empty());
   EXPECT_EQ(c->failed_transactions_30d, 0);
+  // Under a secret, Li's clear key is not what the hash of her number gives.
+  Customers keyed(db_.get(), &clock_, kKey);
+  EXPECT_EQ(keyed.Lookup(LookupKey::Mobile(kLiMobile), false).status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST_F(CustomersTest, LookupByIdNumberUsesTheHash) {
@@ -163,11 +187,42 @@ TEST_F(CustomersTest, LookupByIdNumberUsesTheHash) {
   auto c = customers.Lookup(LookupKey::IdNumber(" " + zhang_id_number_ + " "), false);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->id, kZhang);
-  // Without the key the hash cannot be computed, so the clear column is compared.
-  Customers no_key(db_.get(), &clock_, "");
-  auto again = no_key.Lookup(LookupKey::IdNumber(zhang_id_number_), false);
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
-  EXPECT_EQ(again->id, kZhang);
+}
+
+TEST_F(CustomersTest, TheWholeStory) {
+  Exec("INSERT INTO customer_tags (customer_id, tag, created_ms) VALUES ($1, '代发工资', $2)",
+       {kZhang, kNow});
+  Exec("INSERT INTO sms_messages (id, customer_id, mobile_masked, kind, text, activity_code, "
+       "status, sent_ms) VALUES (1, $1, '138****5678', 'campaign', "
+       "'【示例银行】刷卡满1000元送笔记本, 活动代码 HD2026', 'HD2026', 'delivered', $2)",
+       {kZhang, kNow - kDay});
+  Exec("INSERT INTO sms_messages (id, customer_id, mobile_masked, kind, text, error_code, "
+       "status, sent_ms) VALUES (2, $1, '138****5678', 'failure', '交易失败 错误代码 51', '51', "
+       "'delivered', $2)",
+       {kZhang, kNow - 2 * kDay});
+  Exec("INSERT INTO applications (id, customer_id, external_ref, product_kind, product, stage, "
+       "submitted_ms, updated_ms) VALUES (3, $1, 'APP-1', 'card', '白金信用卡', 'reviewing', $2, $2)",
+       {kZhang, kNow - 3 * kDay});
+  Exec("INSERT INTO journey_events (id, customer_id, channel, step, outcome, error_code, "
+       "occurred_ms) VALUES (4, $1, 'app', '绑定还款卡', 'failed', '51', $2)",
+       {kZhang, kNow - kDay / 2});
+  Exec("INSERT INTO follow_ups (id, customer_id, author_name, channel, content, next_step, "
+       "due_ms, created_ms) VALUES (5, $1, '王经理', 'phone', '客户询问分期', '周五回电', $2, $3)",
+       {kZhang, kNow + kDay, kNow - kDay});
+  Customers customers(db_.get(), &clock_, kKey);
+  auto c = customers.Lookup(LookupKey::CustomerId(kZhang), false);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->tags, std::vector<std::string>{"代发工资"});
+  ASSERT_EQ(c->sms.size(), 2u);
+  EXPECT_EQ(c->sms[0].activity_code, "HD2026");
+  EXPECT_EQ(c->sms[1].error_code, "51");
+  EXPECT_EQ(c->sms[1].error_reason, "余额不足");
+  ASSERT_EQ(c->applications.size(), 1u);
+  EXPECT_EQ(c->applications[0].stage, "reviewing");
+  ASSERT_EQ(c->journey.size(), 1u);
+  EXPECT_EQ(c->journey[0].outcome, "failed");
+  ASSERT_EQ(c->follow_ups.size(), 1u);
+  EXPECT_EQ(c->follow_ups[0].next_step, "周五回电");
 }
 
 TEST_F(CustomersTest, RecentTransactionsNewestFirstWithFailureReasons) {
@@ -235,6 +290,87 @@ TEST(TierLabelTest, ChineseLabels) {
   EXPECT_EQ(TierLabel("gold"), "金卡");
   EXPECT_EQ(TierLabel("platinum"), "白金");
   EXPECT_EQ(TierLabel("private"), "私人银行");
+}
+
+}  // namespace
+}  // namespace kefu::crm
+
+namespace kefu::crm {
+namespace {
+
+TEST_F(CustomersTest, SearchByNamePrefixMobileAndIdNumber) {
+  Customers customers(db_.get(), &clock_, kKey);
+  auto by_name = customers.Search("张", 10);
+  ASSERT_TRUE(by_name.ok()) << by_name.status().ToString();
+  ASSERT_EQ(by_name->size(), 1u);
+  EXPECT_EQ((*by_name)[0].id, kZhang);
+  EXPECT_EQ((*by_name)[0].mobile_masked, "138****5678");
+  auto by_mobile = customers.Search("138 1234 5678", 10);
+  ASSERT_TRUE(by_mobile.ok());
+  ASSERT_EQ(by_mobile->size(), 1u);
+  auto by_id = customers.Search(zhang_id_number_, 10);
+  ASSERT_TRUE(by_id.ok());
+  ASSERT_EQ(by_id->size(), 1u);
+  EXPECT_TRUE(customers.Search("王", 10)->empty());
+  EXPECT_EQ(customers.Search("", 10).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(CustomersTest, ProspectForAnUnknownCaller) {
+  IdGenerator ids(&clock_, 1);
+  Customers customers(db_.get(), &clock_, kKey, &ids);
+  auto id = customers.CreateProspect("", "13600001111", "agent");
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  auto c = customers.Lookup(LookupKey::Mobile("13600001111"), false);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->id, *id);
+  EXPECT_EQ(c->status, "prospect");
+  EXPECT_EQ(c->name, "未知来电 136****1111");
+  EXPECT_EQ(customers.CreateProspect("x", kZhangMobile, "agent").status().code(),
+            StatusCode::kAlreadyExists);
+}
+
+TEST_F(CustomersTest, ProfileOwnerAndFollowUps) {
+  IdGenerator ids(&clock_, 1);
+  Customers customers(db_.get(), &clock_, kKey, &ids);
+  ProfilePatch patch;
+  patch.tier = "platinum";
+  patch.tags = std::vector<std::string>{"理财", "理财", "代发"};
+  patch.marketing_consent = false;
+  ASSERT_TRUE(customers.UpdateProfile(kZhang, patch).ok());
+  patch.tier = "diamond";
+  EXPECT_EQ(customers.UpdateProfile(kZhang, patch).field(), "tier");
+  EXPECT_EQ(customers.UpdateProfile(999, ProfilePatch{}).code(), StatusCode::kNotFound);
+
+  auto previous = customers.ChangeOwner(kZhang, std::nullopt, "supervisor");
+  ASSERT_TRUE(previous.ok());
+  EXPECT_EQ(*previous, 3);
+  EXPECT_EQ(customers.ChangeOwner(kZhang, 4242, "supervisor").status().code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(customers.ChangeOwner(kZhang, 3, "supervisor").ok());
+
+  FollowUpSpec spec;
+  spec.customer_id = kZhang;
+  spec.author_name = "王经理";
+  spec.channel = "phone";
+  spec.content = "客户想了解分期手续费";
+  spec.next_step = "明天回电";
+  auto f = customers.AddFollowUp(spec);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  spec.channel = "pigeon";
+  EXPECT_EQ(customers.AddFollowUp(spec).status().field(), "channel");
+  ASSERT_TRUE(customers.CompleteFollowUp(*f).ok());
+  EXPECT_EQ(customers.CompleteFollowUp(*f).code(), StatusCode::kFailedPrecondition);
+
+  auto c = customers.Lookup(LookupKey::CustomerId(kZhang), false);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->tier, "platinum");
+  EXPECT_EQ(c->tags, (std::vector<std::string>{"代发", "理财"}));
+  EXPECT_EQ(c->consent_json, "{\"marketing\":false}");
+  ASSERT_EQ(c->owner_history.size(), 2u);
+  EXPECT_EQ(c->owner_history[0].agent_id, 3);
+  EXPECT_EQ(c->owner_history[0].reason, "manual");
+  ASSERT_EQ(c->follow_ups.size(), 1u);
+  EXPECT_TRUE(c->follow_ups[0].done_ms.has_value());
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "kefu/core/pii.h"
 #include "kefu/core/text.h"
+#include "normalize.h"
 #include "table_reader.h"
 
 namespace kefu::crm {
@@ -175,6 +176,8 @@ std::string NormalizeName(std::string_view raw) {
   return out;
 }
 
+}  // namespace
+
 // Mainland mobiles through pii; Hong Kong (+852, 8 digits), Macau (+853, 8 digits) and Taiwan
 // (+886 9xxxxxxxx) mobiles as "+852xxxxxxxx".
 Result<std::string> NormalizeAnyMobile(std::string_view raw) {
@@ -214,6 +217,8 @@ Result<std::string> NormalizeAnyMobile(std::string_view raw) {
   return InvalidArgumentError(
       "手机号格式不对 (内地 11 位 1 开头; 港澳 +852/+853 8 位; 台湾 +886 9 开头 9 位)", "mobile");
 }
+
+namespace {
 
 bool ValidDate(int y, int m, int d) {
   static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

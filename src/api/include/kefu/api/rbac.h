@@ -21,6 +21,10 @@ enum class Permission {
   kTokensManage,   // tokens.manage: integration API tokens
   kPiiUnmask,      // pii.unmask: see ID, card and mobile numbers in full (audited)
   kMetricsRead,    // metrics.read
+  kCustomersWrite,   // customers.write: edit a customer's profile, create a prospect
+  kCustomersOwner,   // customers.owner: change a customer's owner (专属负责人)
+  kCustomersImport,  // customers.import: bulk import files
+  kIngestWrite,      // ingest.write: the bank's systems feed products and activity (tokens)
 };
 
 std::string_view RoleName(Role role);           // "agent"

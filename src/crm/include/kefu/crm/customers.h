@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kefu/core/clock.h"
+#include "kefu/core/id.h"
 #include "kefu/core/result.h"
 #include "kefu/store/database.h"
 
@@ -15,7 +16,7 @@ namespace kefu::crm {
 // How a caller identifies the customer to look up (issue #6: one call by customer id, mobile
 // or resident ID number). Value type.
 struct LookupKey {
-  enum class Kind { kCustomerId, kMobile, kIdNumber };
+  enum class Kind { kCustomerId, kMobile, kIdNumber, kWechatOpenid, kCif };
   Kind kind = Kind::kCustomerId;
   int64_t customer_id = 0;  // kCustomerId
   std::string raw;          // kMobile / kIdNumber: as typed; Lookup normalises it
@@ -23,9 +24,12 @@ struct LookupKey {
   static LookupKey CustomerId(int64_t id) { return {Kind::kCustomerId, id, {}}; }
   static LookupKey Mobile(std::string raw) { return {Kind::kMobile, 0, std::move(raw)}; }
   static LookupKey IdNumber(std::string raw) { return {Kind::kIdNumber, 0, std::move(raw)}; }
+  static LookupKey WechatOpenid(std::string raw) { return {Kind::kWechatOpenid, 0, std::move(raw)}; }
+  static LookupKey Cif(std::string raw) { return {Kind::kCif, 0, std::move(raw)}; }
 };
 
-// "customer_id", "mobile" or "id_number": the name of the key, for audit details and errors.
+// "customer_id", "mobile", "id_number", "wechat_openid" or "cif": the name of the key, for
+// audit details and errors.
 std::string_view LookupKindName(LookupKey::Kind kind);
 
 // 普通 / 金卡 / 白金 / 私人银行 for the tier codes standard / gold / platinum / private; the
@@ -78,6 +82,71 @@ struct Transaction {
   int64_t occurred_ms = 0;
 };
 
+struct Account {
+  int64_t id = 0;
+  std::string account_masked;
+  std::string kind;  // savings | current | time_deposit | wealth
+  std::string currency;
+  int64_t balance_fen = 0;
+  std::string status;
+};
+
+// A card or loan application and how far it got (进度).
+struct Application {
+  int64_t id = 0;
+  std::string product_kind;  // card | loan
+  std::string product;
+  std::string stage;  // submitted | reviewing | need_documents | approved | rejected | …
+  std::optional<std::string> stage_note;
+  int64_t submitted_ms = 0;
+  int64_t updated_ms = 0;
+};
+
+// An SMS the bank sent the customer: a campaign carries its activity code (活动代码), a failure
+// notice its error code (错误代码) with the code's reason when known.
+struct SmsMessage {
+  int64_t id = 0;
+  std::string kind;  // alert | reminder | campaign | failure | verification | other
+  std::string text;
+  std::optional<std::string> activity_code;
+  std::optional<std::string> error_code;
+  std::optional<std::string> error_reason;
+  std::string status;
+  int64_t sent_ms = 0;
+};
+
+// A self-service step (app, web, IVR, WeChat), failures with their error code.
+struct JourneyEvent {
+  int64_t id = 0;
+  std::string channel;
+  std::string step;
+  std::string outcome;  // ok | failed | abandoned
+  std::optional<std::string> error_code;
+  std::optional<std::string> detail;
+  int64_t occurred_ms = 0;
+};
+
+// 跟进记录: what an agent or the owner did or promised, and the next step.
+struct FollowUp {
+  int64_t id = 0;
+  std::string author_name;
+  std::string channel;  // phone | chat | wechat | email | sms | visit | other
+  std::string content;
+  std::optional<std::string> next_step;
+  std::optional<int64_t> due_ms;
+  std::optional<int64_t> done_ms;
+  int64_t created_ms = 0;
+};
+
+struct OwnerChange {
+  std::optional<int64_t> agent_id;
+  std::optional<std::string> agent_name;
+  std::optional<int64_t> previous_agent_id;
+  std::string reason;  // import | rule | round_robin | manual | ingest
+  std::string changed_by;
+  int64_t changed_ms = 0;
+};
+
 // What an agent sees when a customer calls (客户360 / 弹屏). Mobile, ID number and e-mail are
 // masked unless the lookup asked for them in full.
 struct Customer360 {
@@ -99,12 +168,60 @@ struct Customer360 {
   std::string id_type;
   std::optional<std::string> id_number;
   std::optional<std::string> email;
+  std::optional<std::string> cif;            // the bank's customer number
+  std::optional<std::string> customer_type;  // e.g. senior, youth, general
+  std::optional<int64_t> assets_fen;
+  std::optional<std::string> wechat_openid;
+  std::string consent_json = "{}";         // {"marketing": false, …}
+  std::vector<std::string> tags;
+  std::vector<std::string> other_mobiles;  // besides `mobile`; masked like it
   std::vector<Card> cards;
+  std::vector<Account> accounts;
   std::vector<Loan> loans;
   std::vector<Transaction> transactions;  // newest first, at most kRecentTransactions
   int64_t failed_transactions_30d = 0;    // failed in the 30 days before the lookup
+  std::vector<Application> applications;  // newest first, at most kRecentItems
+  std::vector<SmsMessage> sms;            // newest first, at most kRecentItems
+  std::vector<JourneyEvent> journey;      // newest first, at most kRecentItems
+  std::vector<FollowUp> follow_ups;       // newest first, at most kRecentItems
+  std::vector<OwnerChange> owner_history; // newest first, at most 5
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
+};
+
+// One line of a customer search result (masked).
+struct CustomerSummary {
+  int64_t id = 0;
+  std::string name;
+  std::optional<std::string> mobile_masked;
+  std::string tier;
+  std::string tier_label;
+  std::string status;  // active | prospect | dormant | closed
+  std::optional<std::string> branch_name;
+  std::optional<std::string> owner_agent_name;
+  int64_t updated_ms = 0;
+};
+
+// What an agent may change on a profile; absent fields stay.
+struct ProfilePatch {
+  std::optional<std::string> name;
+  std::optional<std::string> gender;  // male | female
+  std::optional<std::string> tier;    // standard | gold | platinum | private
+  std::optional<std::string> segment;
+  std::optional<std::string> customer_type;
+  std::optional<std::string> preferred_script;  // simplified | traditional
+  std::optional<std::vector<std::string>> tags;  // the whole set
+  std::optional<bool> marketing_consent;
+};
+
+struct FollowUpSpec {
+  int64_t customer_id = 0;
+  std::optional<int64_t> author_id;  // users.id
+  std::string author_name;
+  std::string channel;  // phone | chat | wechat | email | sms | visit | other
+  std::string content;  // 1–2000 characters
+  std::optional<std::string> next_step;
+  std::optional<int64_t> due_ms;
 };
 
 // Customer lookups for the agent desktop (the customer 360). Owned by the server; holds the
@@ -113,11 +230,13 @@ struct Customer360 {
 class Customers {
  public:
   static constexpr int kRecentTransactions = 20;
+  static constexpr int kRecentItems = 10;
 
   // `pii_key` is the HMAC secret mobile_hash and id_number_hash were written with; when it is
   // empty, lookups compare the stored mobile / ID number columns instead.
-  Customers(store::Database* db, const Clock* clock, std::string pii_key)
-      : db_(db), clock_(clock), pii_key_(std::move(pii_key)) {}
+  Customers(store::Database* db, const Clock* clock, std::string pii_key,
+            IdGenerator* ids = nullptr)
+      : db_(db), clock_(clock), pii_key_(std::move(pii_key)), ids_(ids) {}
 
   // The 360 view of the customer `key` identifies. A mobile shared by several customers finds
   // the most recently updated one. `unmask` returns mobile, ID number and e-mail in full: the
@@ -126,10 +245,35 @@ class Customers {
   // key, kNotFound when no customer matches, or the database's error.
   Result<Customer360> Lookup(const LookupKey& key, bool unmask) const;
 
+  // Search by name prefix, or exactly by mobile, ID number, customer number (cif) or customer
+  // id when `query` is one of those; at most `limit` results ordered by name.
+  Result<std::vector<CustomerSummary>> Search(std::string_view query, int limit) const;
+
+  // A prospect (潜在客户) for an unknown caller: status prospect, the mobile as its key.
+  // kAlreadyExists (with the customer's id in the message) when the mobile is known.
+  Result<int64_t> CreateProspect(std::string_view name, std::string_view mobile,
+                                 std::string_view actor);
+
+  // kNotFound, kInvalidArgument naming the field, or OK.
+  Status UpdateProfile(int64_t customer_id, const ProfilePatch& patch);
+
+  // Sets (or clears, with nullopt) the owner and records the change in owner_history.
+  // kNotFound for an unknown customer or agent; returns the previous owner.
+  Result<std::optional<int64_t>> ChangeOwner(int64_t customer_id, std::optional<int64_t> agent_id,
+                                             std::string_view actor);
+
+  Result<int64_t> AddFollowUp(const FollowUpSpec& spec);
+  // Newest first; `before_ms`/`before_id` continue a page (0 = from the newest).
+  Result<std::vector<FollowUp>> FollowUps(int64_t customer_id, int limit, int64_t before_ms,
+                                          int64_t before_id) const;
+  // Marks a follow-up done now. kNotFound, or kFailedPrecondition when already done.
+  Status CompleteFollowUp(int64_t follow_up_id);
+
  private:
   store::Database* db_;
   const Clock* clock_;
   std::string pii_key_;
+  IdGenerator* ids_;  // needed by the writing methods
 };
 
 }  // namespace kefu::crm
