@@ -220,7 +220,7 @@ Api::Api(store::Database* db, const Clock* clock, IdGenerator* ids, ApiOptions o
       accounts_(std::make_unique<Accounts>(db, clock, ids, audit_.get(), accounts_options)),
       hub_(std::make_unique<Hub>(clock)),
       metrics_(std::make_unique<Metrics>()),
-      customers_(std::make_unique<crm::Customers>(db, clock, options.pii_key)) {}
+      customers_(std::make_unique<crm::Customers>(db, clock, options.pii_key, ids)) {}
 
 Api::~Api() = default;
 

@@ -3,10 +3,10 @@
 
 #include <charconv>
 
+#include "internal/customer_routes.h"
 #include "internal/impl.h"
 #include "internal/route.h"
 #include "kefu/core/text.h"
-#include "kefu/crm/customers.h"
 
 namespace kefu::api::internal {
 namespace {
@@ -336,138 +336,6 @@ Result<Reply> Broadcast(Ctx& ctx) {
   return reply;
 }
 
-json::value OptString(const std::optional<std::string>& s) {
-  return s ? json::value(json::string(*s)) : json::value(nullptr);
-}
-
-json::value OptInt(const std::optional<int64_t>& v) {
-  return v ? json::value(*v) : json::value(nullptr);
-}
-
-json::object Customer360Json(const crm::Customer360& c) {
-  json::array cards;
-  for (const crm::Card& k : c.cards) {
-    cards.push_back(json::object{{"id", IdString(k.id)},
-                                 {"number_masked", k.number_masked},
-                                 {"product", k.product},
-                                 {"kind", k.kind},
-                                 {"currency", k.currency},
-                                 {"credit_limit_fen", OptInt(k.credit_limit_fen)},
-                                 {"available_fen", k.available_fen},
-                                 {"statement_day", OptInt(k.statement_day)},
-                                 {"due_day", OptInt(k.due_day)},
-                                 {"expiry_month", k.expiry_month},
-                                 {"status", k.status}});
-  }
-  json::array loans;
-  for (const crm::Loan& l : c.loans) {
-    loans.push_back(json::object{{"id", IdString(l.id)},
-                                 {"product", l.product},
-                                 {"principal_fen", l.principal_fen},
-                                 {"balance_fen", l.balance_fen},
-                                 {"rate_bp", l.rate_bp},
-                                 {"term_months", l.term_months},
-                                 {"repayment_day", l.repayment_day},
-                                 {"overdue_days", l.overdue_days},
-                                 {"status", l.status},
-                                 {"start_ms", l.start_ms}});
-  }
-  json::array transactions;
-  for (const crm::Transaction& t : c.transactions) {
-    transactions.push_back(json::object{{"id", IdString(t.id)},
-                                        {"card_id", OptId(t.card_id)},
-                                        {"card_masked", OptString(t.card_masked)},
-                                        {"kind", t.kind},
-                                        {"direction", t.direction},
-                                        {"amount_fen", t.amount_fen},
-                                        {"currency", t.currency},
-                                        {"merchant", OptString(t.merchant)},
-                                        {"channel", t.channel},
-                                        {"status", t.status},
-                                        {"error_code", OptString(t.error_code)},
-                                        {"error_reason", OptString(t.error_reason)},
-                                        {"error_advice", OptString(t.error_advice)},
-                                        {"occurred_ms", t.occurred_ms}});
-  }
-  return json::object{{"id", IdString(c.id)},
-                      {"name", c.name},
-                      {"gender", OptString(c.gender)},
-                      {"birth_date", OptString(c.birth_date)},
-                      {"tier", c.tier},
-                      {"tier_label", c.tier_label},
-                      {"segment", OptString(c.segment)},
-                      {"status", c.status},
-                      {"region_name", OptString(c.region_name)},
-                      {"branch_name", OptString(c.branch_name)},
-                      {"preferred_script", c.preferred_script},
-                      {"owner_agent_id", OptId(c.owner_agent_id)},
-                      {"owner_agent_name", OptString(c.owner_agent_name)},
-                      {"masked", c.masked},
-                      {"mobile", OptString(c.mobile)},
-                      {"id_type", c.id_type},
-                      {"id_number", OptString(c.id_number)},
-                      {"email", OptString(c.email)},
-                      {"cards", std::move(cards)},
-                      {"loans", std::move(loans)},
-                      {"transactions", std::move(transactions)},
-                      {"failed_transactions_30d", c.failed_transactions_30d},
-                      {"created_ms", c.created_ms},
-                      {"updated_ms", c.updated_ms}};
-}
-
-// GET /api/v1/customers/lookup?customer_id=|mobile=|id_number=[&unmask=true]: exactly one key.
-Result<Reply> LookupCustomer(Ctx& ctx) {
-  std::optional<crm::LookupKey> key;
-  for (const char* name : {"customer_id", "mobile", "id_number"}) {
-    auto it = ctx.query.find(name);
-    if (it == ctx.query.end()) {
-      continue;
-    }
-    if (key) {
-      return InvalidArgumentError("give one of customer_id, mobile or id_number", name);
-    }
-    const std::string& v = it->second;
-    if (std::string_view(name) == "customer_id") {
-      int64_t id = 0;
-      auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
-      if (ec != std::errc() || ptr != v.data() + v.size() || id <= 0) {
-        return InvalidArgumentError("customer_id must be an id", "customer_id");
-      }
-      key = crm::LookupKey::CustomerId(id);
-    } else if (std::string_view(name) == "mobile") {
-      key = crm::LookupKey::Mobile(v);
-    } else {
-      key = crm::LookupKey::IdNumber(v);
-    }
-  }
-  if (!key) {
-    return InvalidArgumentError("give one of customer_id, mobile or id_number", "customer_id");
-  }
-  bool unmask = false;
-  if (auto it = ctx.query.find("unmask"); it != ctx.query.end()) {
-    if (it->second == "true" || it->second == "1") {
-      unmask = true;
-    } else if (it->second != "false" && it->second != "0" && !it->second.empty()) {
-      return InvalidArgumentError("unmask must be true or false", "unmask");
-    }
-  }
-  if (unmask && !ctx.auth->Has(Permission::kPiiUnmask)) {
-    return PermissionDeniedError("unmask needs the pii.unmask permission");
-  }
-  KEFU_ASSIGN_OR_RETURN(crm::Customer360 customer, ctx.api.customers().Lookup(*key, unmask));
-  if (unmask) {
-    // Audited before the data leaves: if the audit row cannot be written, nothing is shown.
-    KEFU_RETURN_IF_ERROR(ctx.api.audit().Append(
-        ctx.ToActor(),
-        {"customer.unmask", "customer", IdString(customer.id),
-         json::serialize(json::object{{"by", crm::LookupKindName(key->kind)},
-                                      {"fields", json::array{"mobile", "id_number", "email"}}})}));
-  }
-  Reply reply;
-  reply.body = Customer360Json(customer);
-  return reply;
-}
-
 Result<Reply> WebSocketOnly(Ctx&) {
   Reply r = ErrorReply(426, "upgrade_required", "connect with a WebSocket");
   r.headers.emplace_back("Upgrade", "websocket");
@@ -489,7 +357,8 @@ const std::vector<Field> kLoginBody = {
 
 const std::vector<Route>& RouteTable() {
   using P = Permission;
-  static const std::vector<Route> kRoutes = {
+  static const std::vector<Route> kRoutes = [] {
+  std::vector<Route> routes = {
       {"POST", "/api/v1/auth/login", Login, Access::kPublic, P::kDesktopUse, "login",
        "Log in with username and password; sets the session cookie", kLoginBody},
       {"GET", "/api/v1/auth/me", Me, Access::kLoggedIn, P::kDesktopUse, "default",
@@ -540,16 +409,14 @@ const std::vector<Route>& RouteTable() {
        {{"topic", FieldType::kString, true, "all or team.<id>"},
         {"text", FieldType::kString, true, "1–500 characters"}},
        false, 201},
-      {"GET", "/api/v1/customers/lookup", LookupCustomer, Access::kPermission, P::kDesktopUse,
-       "default",
-       "Customer 360 by one of customer_id, mobile or id_number (query); unmask=true returns "
-       "mobile, ID number and e-mail in full (needs pii.unmask; audited)",
-       {}},
       {"GET", "/api/v1/ws", WebSocketOnly, Access::kLoggedIn, P::kDesktopUse, "default",
        "WebSocket for the desktops (upgrade)", {}},
       {"GET", "/api/v1/openapi.json", OpenApi, Access::kPublic, P::kDesktopUse, "default",
        "This document", {}},
   };
+  AppendCustomerRoutes(routes);
+  return routes;
+  }();
   return kRoutes;
 }
 

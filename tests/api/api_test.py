@@ -4,6 +4,7 @@
   python3 tests/api/api_test.py PATH/TO/kefu --pg       # on KEFU_TEST_PG_API_URL (PostgreSQL)
 """
 
+import base64
 import http.client
 import json
 import os
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from wsclient import WebSocket  # noqa: E402
@@ -30,13 +32,14 @@ PASSWORD = "correct-horse-battery"
 # The role → permission matrix as specified in issue #3 and ARCHITECTURE.md, written out
 # independently of the server's own table.
 MATRIX = {
-    "agent": {"desktop.use"},
-    "expert": {"desktop.use", "pii.unmask"},
-    "supervisor": {"desktop.use", "broadcast.send", "users.read", "pii.unmask", "metrics.read"},
+    "agent": {"desktop.use", "customers.write"},
+    "expert": {"desktop.use", "pii.unmask", "customers.write"},
+    "supervisor": {"desktop.use", "broadcast.send", "users.read", "pii.unmask", "metrics.read",
+                   "customers.write", "customers.owner", "customers.import"},
     "qa": set(),
     "analyst": {"metrics.read"},
     "admin": {"broadcast.send", "users.read", "users.write", "audit.read", "tokens.manage",
-              "metrics.read"},
+              "metrics.read", "customers.owner", "customers.import"},
 }
 
 
@@ -536,6 +539,130 @@ class CustomerLookupTest(unittest.TestCase):
     def test_a_key_is_required(self):
         status, body, _ = self.agent.request("GET", "/api/v1/customers/lookup")
         self.assertEqual(status, 400, body)
+
+
+class CustomerDeskTest(unittest.TestCase):
+    """Search, unknown callers and prospects, profile edits, owners, follow-ups and the import
+    upload (issue #6), against the real server."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.agent = login_as("agent")
+        cls.supervisor = login_as("supervisor")
+
+    def test_unknown_caller_then_prospect(self):
+        status, body, _ = self.agent.request("GET", "/api/v1/customers/lookup?mobile=13199990001")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body, {"found": False, "unknown_caller": True, "by": "mobile"})
+        status, body, _ = self.agent.request("POST", "/api/v1/customers",
+                                             {"mobile": "131 9999 0001"})
+        self.assertEqual(status, 201, body)
+        pid = body["id"]
+        status, body, _ = self.agent.request("GET", "/api/v1/customers/lookup?mobile=13199990001")
+        self.assertEqual(status, 200, body)
+        self.assertTrue(body["found"])
+        self.assertEqual(body["id"], pid)
+        self.assertEqual(body["status"], "prospect")
+        self.assertEqual(body["mobile"], "131****0001")
+        status, body, _ = self.agent.request("POST", "/api/v1/customers", {"mobile": "13199990001"})
+        self.assertEqual(status, 409, body)
+        self.assertEqual(body["error"]["field"], "mobile")
+
+    def test_search_edit_owner_and_follow_ups(self):
+        status, body, _ = self.agent.request("POST", "/api/v1/customers",
+                                             {"mobile": "13199990002", "name": "测试客户甲"})
+        self.assertEqual(status, 201, body)
+        cid = body["id"]
+        status, page, _ = self.agent.request("GET", "/api/v1/customers?q=" +
+                                             urllib.parse.quote("测试客户"))
+        self.assertEqual(status, 200, page)
+        self.assertIn(cid, [c["id"] for c in page["items"]])
+        status, page, _ = self.agent.request("GET", "/api/v1/customers?q=13199990002")
+        self.assertEqual([c["id"] for c in page["items"]], [cid])
+        self.assertEqual(page["items"][0]["mobile"], "131****0002")
+
+        status, body, _ = self.agent.request("PATCH", f"/api/v1/customers/{cid}",
+                                             {"tier": "gold", "tags": ["理财", "代发"],
+                                              "marketing_consent": False})
+        self.assertEqual(status, 204, body)
+        status, body, _ = self.agent.request("PATCH", f"/api/v1/customers/{cid}", {"tier": "钻石"})
+        self.assertEqual(status, 400, body)
+        self.assertEqual(body["error"]["field"], "tier")
+
+        status, body, _ = self.agent.request("POST", f"/api/v1/customers/{cid}/owner",
+                                             {"agent_id": None})
+        self.assertEqual(status, 403, body)
+        status, agents, _ = self.supervisor.request("GET", "/api/v1/customers?q=" +
+                                                    urllib.parse.quote("测试客户甲"))
+        owner = None
+        if DB.startswith("sqlite:"):
+            import sqlite3
+            conn = sqlite3.connect(DB[len("sqlite:"):])
+            try:
+                owner = str(conn.execute("SELECT id FROM agents ORDER BY id LIMIT 1").fetchone()[0])
+            finally:
+                conn.close()
+        if owner:
+            status, body, _ = self.supervisor.request("POST", f"/api/v1/customers/{cid}/owner",
+                                                      {"agent_id": owner})
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["owner_agent_id"], owner)
+        status, body, _ = self.supervisor.request("POST", f"/api/v1/customers/{cid}/owner",
+                                                  {"agent_id": "1"})
+        self.assertEqual(status, 404, body)
+
+        for i in range(3):
+            status, body, _ = self.agent.request(
+                "POST", f"/api/v1/customers/{cid}/follow-ups",
+                {"channel": "phone", "content": f"第{i}次回访", "next_step": "下周再联系"})
+            self.assertEqual(status, 201, body)
+        status, body, _ = self.agent.request("POST", f"/api/v1/customers/{cid}/follow-ups",
+                                             {"channel": "pigeon", "content": "x"})
+        self.assertEqual(status, 400, body)
+        self.assertEqual(body["error"]["field"], "channel")
+        status, page, _ = self.agent.request("GET", f"/api/v1/customers/{cid}/follow-ups?limit=2")
+        self.assertEqual(status, 200, page)
+        self.assertEqual([f["content"] for f in page["items"]], ["第2次回访", "第1次回访"])
+        status, rest, _ = self.agent.request(
+            "GET", f"/api/v1/customers/{cid}/follow-ups?limit=2&cursor={page['next_cursor']}")
+        self.assertEqual([f["content"] for f in rest["items"]], ["第0次回访"])
+        self.assertIsNone(rest["next_cursor"])
+        fid = page["items"][0]["id"]
+        self.assertEqual(self.agent.request("POST", f"/api/v1/follow-ups/{fid}/done")[0], 204)
+        self.assertEqual(self.agent.request("POST", f"/api/v1/follow-ups/{fid}/done")[0], 409)
+
+        status, body, _ = self.agent.request("GET", f"/api/v1/customers/lookup?customer_id={cid}")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["tier_label"], "金卡")
+        self.assertEqual(sorted(body["tags"]), ["代发", "理财"])
+        self.assertEqual(body["consent"], {"marketing": False})
+        self.assertEqual(len(body["follow_ups"]), 3)
+        if owner:
+            self.assertEqual(body["owner_history"][0]["reason"], "manual")
+
+    def test_import_upload(self):
+        csv = ("姓名,手机,身份证号,资产(元)\n"
+               "导入甲,13199990101,,80000\n"
+               "导入乙,123,,\n"
+               "导入甲,13199990101,,\n").encode("utf-8")
+        body = {"file_name": "客户.csv", "content_base64": base64.b64encode(csv).decode()}
+        status, out, _ = self.agent.request("POST", "/api/v1/customers/import", body)
+        self.assertEqual(status, 403, out)
+        status, out, _ = self.supervisor.request("POST", "/api/v1/customers/import", body)
+        self.assertEqual(status, 200, out)
+        self.assertEqual((out["rows"], out["inserted"], out["rejected"], out["merged_in_file"]),
+                         (3, 1, 1, 1))
+        bad = [i for i in out["issues"] if not i["warning"]]
+        self.assertEqual(bad[0]["line"], 3)
+        self.assertEqual(bad[0]["column"], "手机")
+        status, again, _ = self.supervisor.request("POST", "/api/v1/customers/import", body)
+        self.assertEqual((again["inserted"], again["updated"], again["unchanged"]), (0, 0, 1))
+        status, found, _ = self.agent.request("GET", "/api/v1/customers/lookup?mobile=13199990101")
+        self.assertEqual(found["tier"], "gold")
+        status, out, _ = self.supervisor.request(
+            "POST", "/api/v1/customers/import", {"file_name": "x.pdf", "content_base64": "AAAA"})
+        self.assertEqual(status, 400, out)
+        self.assertEqual(out["error"]["field"], "file")
 
 
 class TlsTest(unittest.TestCase):
