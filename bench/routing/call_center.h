@@ -395,6 +395,18 @@ class CallCenter {
           phase_[e.contact - 1] = Phase::kWaiting;
           break;
         case EventType::kLimitReached:
+          // Only leaving a message ends the wait (announce and callback keep the place;
+          // overflow moves it). The floor configures no limits; this keeps it honest if one
+          // is added.
+          if (e.value == static_cast<int64_t>(LimitAction::kLeaveMessage)) {
+            phase_[e.contact - 1] = Phase::kDone;
+          }
+          break;
+        case EventType::kAfterHours:
+          if (e.detail != static_cast<int32_t>(AfterHoursAction::kCallback)) {
+            phase_[e.contact - 1] = Phase::kDone;
+          }
+          break;
         case EventType::kAbandoned:
           phase_[e.contact - 1] = Phase::kDone;
           break;

@@ -186,7 +186,7 @@ bool EngineImpl::CanTake(AgentId agent, ContactId contact) const {
 EngineStats EngineImpl::Stats() const {
   EngineStats s;
   s.agents = static_cast<int64_t>(agent_index_.size());
-  s.queues = static_cast<int64_t>(queues_.size());
+  s.queues = static_cast<int64_t>(queue_index_.size());
   s.offers = offers_;
   s.pending_timers = static_cast<int64_t>(timers_.size());
   s.verified_decisions = verified_;
@@ -200,6 +200,7 @@ EngineStats EngineImpl::Stats() const {
               Bytes(queues_) + static_cast<int64_t>(queue_index_.MemoryBytes()) + Bytes(agents_) +
               Bytes(free_agents_) + static_cast<int64_t>(agent_index_.MemoryBytes()) +
               Bytes(epoch_) + Bytes(ready_mask_) + Bytes(agent_gen_) + Bytes(contact_gen_) +
+              Bytes(excluding_) + Bytes(deferred_) + Bytes(free_queues_) +
               Bytes(contacts_) + Bytes(free_contacts_) +
               static_cast<int64_t>(contact_index_.MemoryBytes()) +
               static_cast<int64_t>(timers_.MemoryBytes());
@@ -211,6 +212,9 @@ EngineStats EngineImpl::Stats() const {
     for (const Group& g : q.groups) {
       m += Bytes(g.heap);
     }
+  }
+  for (const Contact& c : contacts_) {
+    m += Bytes(c.excluded);
   }
   for (const Agent& a : agents_) {
     m += Bytes(a.levels) + Bytes(a.seats) + Bytes(a.personal) + Bytes(a.assigned);
@@ -242,8 +246,8 @@ bool EngineImpl::Eligible(int32_t a, int32_t slot) const {
       return false;
     }
   }
-  for (int i = 0; i < c.nexcl; ++i) {
-    if (c.excluded[i] == ag.id) {
+  for (AgentId x : c.excluded) {
+    if (x == ag.id) {
       return false;
     }
   }
@@ -429,6 +433,24 @@ Status EngineImpl::CheckStructure() const {
     if (q.skills.size() != q.config.skills.size()) {
       return fail("queue skills mismatch");
     }
+    if (q.id != 0 && q.aging != q.config.aging_per_minute) {
+      return fail("queue aging copy");
+    }
+  }
+  // Removed queues: id 0, empty, each in the free list once.
+  {
+    std::vector<int> freed(queues_.size(), 0);
+    for (int32_t q : free_queues_) {
+      if (!in(q, n_queues) || queues_[q].id != 0 || freed[q]++ > 0) {
+        return fail("free queue list");
+      }
+    }
+    for (int32_t q = 0; q < n_queues; ++q) {
+      const Queue& qu = queues_[q];
+      if (qu.id == 0 && (freed[q] != 1 || !qu.groups.empty() || !qu.nonempty.empty())) {
+        return fail("removed queue");
+      }
+    }
   }
   for (int32_t a = 0; a < n_agents; ++a) {
     const Agent& ag = agents_[a];
@@ -450,7 +472,7 @@ Status EngineImpl::CheckStructure() const {
     }
     for (const Seat& seat : ag.seats) {
       if (!in(seat.queue, n_queues) || !in(seat.list, static_cast<int32_t>(lists_.size())) ||
-          static_cast<int>(seat.channel) >= kChannelCount) {
+          static_cast<int>(seat.channel) >= kChannelCount || queues_[seat.queue].id == 0) {
         return fail("seat of agent " + Str(ag.id));
       }
     }
@@ -465,6 +487,9 @@ Status EngineImpl::CheckStructure() const {
       }
     }
   }
+  if (excluding_.size() != contacts_.size() || !deferred_.empty()) {
+    return fail("contact arrays");
+  }
   int64_t live_contacts = 0;
   for (int32_t s = 0; s < n_contacts; ++s) {
     const Contact& c = contacts_[s];
@@ -474,8 +499,9 @@ Status EngineImpl::CheckStructure() const {
     if (c.state == CState::kLimbo || static_cast<int>(c.state) > 6) {
       return fail("contact state");
     }
-    if (!in(c.queue, n_queues) || c.phase > kPhasePool || c.nreq > kMaxRequiredSkills ||
-        c.nexcl > kMaxExcluded || static_cast<int>(c.channel) >= kChannelCount ||
+    if (!in(c.queue, n_queues) || queues_[c.queue].id == 0 || c.phase > kPhasePool ||
+        c.nreq > kMaxRequiredSkills ||
+        static_cast<int>(c.channel) >= kChannelCount ||
         static_cast<int>(c.tier) >= kTierCount) {
       return fail("contact " + Str(c.id) + " fields");
     }
@@ -500,6 +526,9 @@ Status EngineImpl::CheckStructure() const {
     }
     if (c.state == CState::kTargeted && (!in(c.target, n_agents) || !agents_[c.target].alive)) {
       return fail("contact target");
+    }
+    if (excluding_[s] != (c.excluded.empty() ? 0 : 1)) {
+      return fail("contact " + Str(c.id) + " exclusion flag");
     }
     if (c.link != kNil) {
       if (!in(c.link, n_contacts)) {
@@ -577,6 +606,9 @@ Status EngineImpl::CheckStructure() const {
         }
       }
       const QueueConfig& qc = queues_[seat.queue].config;
+      if (seat.levels != SeatLevels(ag, queues_[seat.queue])) {
+        return fail("seat levels of agent " + Str(ag.id) + " out of date");
+      }
       if (seat.priority < 1 || seat.priority > 1000 || seat.channel != qc.channel ||
           seat.round_robin != (qc.strategy == Strategy::kRoundRobin) ||
           lists_[seat.list].queue != seat.queue || lists_[seat.list].priority != seat.priority) {
@@ -612,7 +644,7 @@ Status EngineImpl::CheckStructure() const {
   std::vector<int> heap_count(contacts_.size(), 0);
   for (int32_t qi = 0; qi < n_queues; ++qi) {
     const Queue& q = queues_[qi];
-    if (queue_index_.Find(q.id) != qi) {
+    if (q.id != 0 && queue_index_.Find(q.id) != qi) {
       return fail("queue index");
     }
     for (size_t t = 0; t < q.tiers.size(); ++t) {
@@ -646,7 +678,7 @@ Status EngineImpl::CheckStructure() const {
         const Agent& ag = agents_[e.agent];
         const int32_t seat = SeatOf(ag, qi);
         if (!ag.alive || seat == kNil || ag.seats[seat].list != li ||
-            e.key != KeyFor(e.agent, ag.seats[seat])) {
+            e.key != KeyFor(e.agent, ag.seats[seat]) || e.levels != ag.seats[seat].levels) {
           return fail("ready entry of agent " + Str(ag.id) + " in queue " + Str(q.id));
         }
         if (seen[e.agent] == li) {

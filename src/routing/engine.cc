@@ -165,6 +165,10 @@ Status EngineImpl::ValidateQueueConfig(QueueId id, const QueueConfig& cfg) const
   if (cfg.default_handle_ms <= 0 || cfg.default_handle_ms > kMaxMs) {
     return bad("default handle time must be > 0", "default_handle_ms");
   }
+  if (cfg.position_update_ms != 0 &&
+      (cfg.position_update_ms < 1'000 || cfg.position_update_ms > 86'400'000)) {
+    return bad("position updates: 0 (off) or 1000..86400000 ms", "position_update_ms");
+  }
   if (cfg.overflow_queue < 0 || (cfg.overflow_queue != 0 && cfg.overflow_queue == id)) {
     return bad("a queue cannot overflow to itself", "overflow_queue");
   }
@@ -251,9 +255,73 @@ Status EngineImpl::AddQueue(QueueId id, const QueueConfig& config) {
   q.config = config;
   KEFU_RETURN_IF_ERROR(PackSkills(config.skills, &q.skills));
   q.handle_ms = config.default_handle_ms;
-  queues_.push_back(std::move(q));
-  pool_.push_back(0);
-  queue_index_.Insert(id, static_cast<int32_t>(queues_.size() - 1));
+  q.aging = config.aging_per_minute;
+  int32_t slot;
+  if (!free_queues_.empty()) {
+    // A removed queue's slot: its (empty) ready lists stay with it.
+    slot = free_queues_.back();
+    free_queues_.pop_back();
+    q.tiers = std::move(queues_[slot].tiers);
+    queues_[slot] = std::move(q);
+  } else {
+    slot = static_cast<int32_t>(queues_.size());
+    queues_.push_back(std::move(q));
+    pool_.push_back(0);
+  }
+  queue_index_.Insert(id, slot);
+  // Queues that name this one as their overflow now overflow: their contacts' deadlines may
+  // come earlier.
+  std::vector<char> overflowing(queues_.size(), 0);
+  bool any = false;
+  for (size_t i = 0; i < queues_.size(); ++i) {
+    if (queues_[i].id != 0 && queues_[i].config.overflow_queue == id) {
+      overflowing[i] = 1;
+      any = true;
+    }
+  }
+  if (any) {
+    for (size_t c = 0; c < contacts_.size(); ++c) {
+      if (contacts_[c].state != CState::kFree && overflowing[contacts_[c].queue]) {
+        ScheduleContactTimer(static_cast<int32_t>(c));
+      }
+    }
+  }
+  return OkStatus();
+}
+
+Status EngineImpl::RemoveQueue(QueueId id) {
+  const CommandScope scope(this);
+  KEFU_ASSIGN_OR_RETURN(int32_t q, FindQueue(id));
+  int64_t held = 0;
+  for (const Contact& c : contacts_) {
+    held += (c.state != CState::kFree && c.queue == q) ? 1 : 0;
+  }
+  if (held > 0) {
+    return FailedPreconditionError("queue " + Str(id) + " still has " + Str(held) +
+                                   " contacts (waiting, callbacks, offered or connected)");
+  }
+  FlushDeferred();
+  for (int32_t a = 0; a < static_cast<int32_t>(agents_.size()); ++a) {
+    Agent& ag = agents_[a];
+    const int32_t seat = ag.alive ? SeatOf(ag, q) : kNil;
+    if (seat == kNil) {
+      continue;
+    }
+    --lists_[ag.seats[seat].list].members;
+    ag.seats.erase(ag.seats.begin() + seat);
+    Reseat(a);  // its entry in the queue's list goes stale
+  }
+  Queue& qu = queues_[q];
+  std::vector<int32_t> tiers = std::move(qu.tiers);
+  for (int32_t li : tiers) {
+    lists_[li].entries.clear();
+    lists_[li].head = 0;
+  }
+  queue_index_.Erase(id);
+  qu = Queue{};
+  qu.tiers = std::move(tiers);
+  pool_[q] = 0;
+  free_queues_.push_back(q);
   return OkStatus();
 }
 
@@ -273,10 +341,14 @@ Status EngineImpl::ConfigureQueue(QueueId id, const QueueConfig& config) {
                                      Str(kMaxRequiredSkills) + " skills");
     }
   }
-  const bool strategy_changed = config.strategy != queues_[q].config.strategy;
+  // New keys (strategy) or new skills (the levels seats and entries carry): rebuild the
+  // queue's ready lists.
+  const bool regroup =
+      config.strategy != queues_[q].config.strategy || skills != queues_[q].skills;
   queues_[q].config = config;
+  queues_[q].aging = config.aging_per_minute;
   queues_[q].skills = std::move(skills);
-  if (strategy_changed) {
+  if (regroup) {
     RegroupAll(q);
   }
   Resettle(q);
@@ -342,7 +414,10 @@ Status EngineImpl::ConfigureAgent(AgentId id, const AgentConfig& config) {
     ag.capacity[ch] = static_cast<int16_t>(config.capacity[ch]);
   }
   ag.chat_with_voice = config.chat_with_voice;
-  Sync(a, false);
+  for (Seat& seat : ag.seats) {
+    seat.levels = SeatLevels(ag, queues_[seat.queue]);
+  }
+  Reseat(a);  // entries carry the levels: new ones
   Fill(a);
   return OkStatus();
 }
@@ -395,6 +470,7 @@ Status EngineImpl::LoginAgentToQueue(AgentId agent, QueueId queue, int priority)
     seat.list = ListFor(q, priority);
     seat.channel = queues_[q].config.channel;
     seat.round_robin = queues_[q].config.strategy == Strategy::kRoundRobin;
+    seat.levels = SeatLevels(agents_[a], queues_[q]);
     ++lists_[seat.list].members;
     seats.push_back(seat);
     if (agents_[a].state != AgentState::kOffline) {
@@ -549,11 +625,8 @@ Status EngineImpl::Enqueue(const ContactSpec& spec) {
   ComputePriority(contacts_[slot]);
   contact_index_.Insert(spec.id, slot);
 
-  const BusinessCalendar* calendar = CalendarOf(queues_[q]);
-  if (calendar != nullptr && !calendar->IsOpen(now_)) {
-    if (!AfterHours(slot)) {
-      return OkStatus();
-    }
+  if (Closed(q) && !AfterHours(slot)) {
+    return OkStatus();
   }
   const size_t queued = events_.size();
   Emit(EventType::kQueued, contacts_[slot]);
@@ -752,8 +825,9 @@ Status EngineImpl::TransferToAgent(ContactId contact, AgentId to) {
   t.phase = kPhaseTransfer;
   t.last_agent = from_id;
   t.queue_entry_ms = now_;
+  t.max_wait_done = false;
   t.order_ms = now_;
-  t.nexcl = 0;
+  ClearExclusions(t);
   AddExclusion(t, from_id);
   ComputePriority(t);
   Route(slot);
@@ -790,7 +864,7 @@ Status EngineImpl::TransferToQueue(ContactId contact, QueueId to) {
   t.state = CState::kLimbo;
   t.agent = kNil;
   t.last_agent = from_id;
-  t.nexcl = 0;
+  ClearExclusions(t);
   AddExclusion(t, from_id);
   MoveToQueue(slot, q, now_);
   Fill(from);
@@ -953,6 +1027,9 @@ Status EngineImpl::ConsultQueue(ContactId contact, QueueId to) {
   if (CountUnion(queues_[q].skills, c) > kMaxRequiredSkills) {
     return InvalidArgumentError("too many skills with the queue's", "to");
   }
+  if (Closed(q)) {
+    return FailedPreconditionError("queue " + Str(to) + " is closed");
+  }
   const int32_t leg = NewConsultLeg(slot, q);
   Contact& m = contacts_[slot];
   Contact& l = contacts_[leg];
@@ -1018,7 +1095,10 @@ Status EngineImpl::CancelConsult(ContactId contact) {
 
 // ---- time -------------------------------------------------------------------------------
 
-void EngineImpl::Tick() { Advance(); }
+void EngineImpl::Tick() {
+  Advance();
+  FlushDeferred();
+}
 
 int64_t EngineImpl::NextDeadlineMs() const { return timers_.NextDue(); }
 

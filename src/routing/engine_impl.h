@@ -15,6 +15,12 @@
 //    epoch (O(1), whatever the number of its queues). An agent that becomes ready appends
 //    one entry per queue; its key is "now", the largest, so the append is at the tail.
 //    Stale entries are dropped when they reach the head or by compaction (amortized O(1)).
+//    Every change of an agent's ready mask bumps its epoch, so the epoch alone tells a valid
+//    entry. An agent that becomes ready inside a command gets its entries only when a ready
+//    list is next read or the command ends (deferred_): most freed agents take waiting work
+//    at once and are busy again by then, and their entries (a cache miss per queue) are
+//    never made. Entries carry the agent's levels in the queue's own skills (Seat::levels),
+//    so the search reads the agent's record only for the candidates that pass them.
 //  - Contacts waiting for one agent (owner, last agent, transfer target) sit in that agent's
 //    personal list, not in a queue heap.
 //  - One timer queue in (due, seq) order (FIFO lanes for fixed durations plus a heap, see
@@ -38,7 +44,6 @@
 namespace kefu::routing::internal {
 
 inline constexpr int32_t kNil = -1;
-inline constexpr int kMaxExcluded = 4;
 inline constexpr int64_t kAgingScale = 60'000;   // aging is per minute, keys per ms
 inline constexpr int kMaxAbsPriority = 100'000;  // per configured number; sums stay < 1e6
 
@@ -107,6 +112,7 @@ struct ReadyEntry {
   int64_t key = 0;
   int32_t agent = kNil;
   uint32_t epoch = 0;
+  uint64_t levels = 0;  // Seat::levels: most skill checks need not read the agent's record
 };
 
 // The ready agents of one queue at one agent priority, in strategy order from `head`.
@@ -118,16 +124,20 @@ struct TierList {
   std::vector<ReadyEntry> entries;
 };
 
+// A removed queue keeps its slot (id 0, no contacts, no members) and its ready lists until
+// AddQueue reuses it.
 struct Queue {
+  // First what an agent looking for work reads (Fill), so that it costs one cache line.
   QueueId id = 0;
-  QueueConfig config;
-  std::vector<uint32_t> skills;  // config.skills packed like Signature::req
-  std::vector<int32_t> tiers;    // indices into lists_, sorted by priority
+  std::vector<int32_t> nonempty;  // groups with waiting contacts
   std::vector<Group> groups;
+  int32_t aging = 0;  // config.aging_per_minute, kept here for Fill
+  std::vector<int32_t> tiers;    // indices into lists_, sorted by priority
+  std::vector<uint32_t> skills;  // config.skills packed like Signature::req
+  QueueConfig config;
   // Signature hash -> group. On the (astronomically rare) collision of two signatures the
   // second is found by a scan of `groups`.
   IdMap group_index;
-  std::vector<int32_t> nonempty;  // groups with waiting contacts
   int32_t waiting_live = 0;       // live (non-callback) contacts waiting, pool or targeted
   int32_t callbacks = 0;          // callbacks waiting or scheduled
   int32_t staffed = 0;            // members not offline
@@ -143,6 +153,8 @@ struct Seat {
   Channel channel = Channel::kVoice;
   bool round_robin = false;
   int64_t last_offer_ms = 0;  // the round-robin key
+  // The agent's levels in the queue's own skills, byte i for Queue::skills[i] (0 = none).
+  uint64_t levels = 0;
 };
 
 // The first 64 bytes hold what matching reads (state, capacity, load, skills, activity).
@@ -172,10 +184,10 @@ struct Contact {
   bool complaint = false;
   bool callback = false;
   bool leg = false;  // a consult leg of contacts_[link]
+  bool max_wait_done = false;  // max wait announced (kAnnounce) in the current queue
   uint8_t phase = kPhasePool;
   uint8_t ring_stage = 0;
   uint8_t nreq = 0;
-  uint8_t nexcl = 0;
   int32_t queue = kNil;
   int32_t group = kNil;   // kWaiting
   int32_t pos = kNil;     // heap index (kWaiting) or personal index (kTargeted)
@@ -194,12 +206,19 @@ struct Contact {
   int64_t offer_deadline_ms = 0;
   int64_t not_before_ms = 0;
   int64_t accepted_ms = 0;
+  // Position updates (QueueConfig::position_update_ms): the next check, 0 = not armed, and
+  // the position the customer was last told (0 = none).
+  int64_t position_due_ms = 0;
+  int32_t reported_position = 0;
   AgentId owner = 0;
   AgentId last_agent = 0;
   AgentId transfer_to = 0;
   int64_t timer_due = kNever;                      // its live timer (generation in contact_gen_)
   std::array<uint32_t, kMaxRequiredSkills> req{};  // the contact's own, packed
-  std::array<AgentId, kMaxExcluded> excluded{};
+  // Agents that declined or missed it: never offered to them again (until a transfer or a
+  // move to another queue starts afresh). Each agent once; ids of removed agents are pruned
+  // as the list grows, so it stays within about twice the number of agents.
+  std::vector<AgentId> excluded;
 };
 
 struct Calendar {
@@ -213,6 +232,7 @@ class EngineImpl final : public Engine {
 
   Status SetCalendar(CalendarId id, const BusinessCalendar& calendar) override;
   Status AddQueue(QueueId id, const QueueConfig& config) override;
+  Status RemoveQueue(QueueId id) override;
   Status ConfigureQueue(QueueId id, const QueueConfig& config) override;
   Status AddAgent(AgentId id, const AgentConfig& config) override;
   Status ConfigureAgent(AgentId id, const AgentConfig& config) override;
@@ -268,6 +288,7 @@ class EngineImpl final : public Engine {
       if (e_->timer_due_now_) {
         e_->RunTimersUntil(e_->now_);
       }
+      e_->FlushDeferred();
     }
     CommandScope(const CommandScope&) = delete;
     CommandScope& operator=(const CommandScope&) = delete;
@@ -321,6 +342,7 @@ class EngineImpl final : public Engine {
   void Unplace(int32_t slot);  // out of heap / personal list / schedule, into kLimbo
   bool Excluded(const Contact& c, AgentId agent) const;
   void AddExclusion(Contact& c, AgentId agent);
+  void ClearExclusions(Contact& c);
   // Rank at now_ across queues: true when a is served before b.
   bool RankBefore(const Contact& a, const Contact& b) const;
 
@@ -330,9 +352,12 @@ class EngineImpl final : public Engine {
   int64_t KeyFor(int32_t a, const Seat& s) const;  // the key the strategy wants now
   bool Valid(const ReadyEntry& e, Channel ch) const;
   uint8_t ReadyMask(const Agent& a) const;
-  void ListInsert(int32_t list, int64_t key, int32_t a);
+  void ListInsert(int32_t list, int64_t key, int32_t a, uint64_t levels);
+  uint64_t SeatLevels(const Agent& a, const Queue& q) const;
   int32_t ListFor(int32_t q, int32_t priority);
   void Reseat(int32_t a);  // new epoch: every ready seat gets a fresh entry
+  void InsertSeats(int32_t a);  // an entry in the list of each ready seat, current epoch
+  void FlushDeferred();         // makes the entries Sync deferred
   void Sync(int32_t a, bool activity_changed);
   void SetAgentStateRaw(int32_t a, AgentState state, ReasonCode reason);
   void SetAgentStateFull(int32_t a, AgentState state, ReasonCode reason);
@@ -358,6 +383,8 @@ class EngineImpl final : public Engine {
   void MoveToQueue(int32_t slot, int32_t q, int64_t order_ms);
   void MakeCallback(int32_t slot);
   bool AfterHours(int32_t slot);  // true: the contact stays (as a callback)
+  bool Closed(int32_t q) const;   // the queue's calendar is closed now
+  void CheckPosition(int32_t slot);
   void EndLeg(int32_t leg, bool emit_cancel);
   void Resettle(int32_t q);
   void RegroupAll(int32_t q);
@@ -383,6 +410,7 @@ class EngineImpl final : public Engine {
   std::vector<Calendar> calendars_;
   std::vector<Queue> queues_;
   std::vector<int32_t> pool_;  // per queue: contacts in its heaps (legs included)
+  std::vector<int32_t> free_queues_;  // slots of removed queues, reused last first
   IdMap queue_index_;
   std::vector<TierList> lists_;
   std::vector<Agent> agents_;
@@ -391,7 +419,17 @@ class EngineImpl final : public Engine {
   // is recognised without touching them.
   std::vector<uint32_t> agent_gen_;
   std::vector<uint32_t> contact_gen_;
+  // Per contact slot: 1 when its exclusion list is not empty. Dense, so that comparing the
+  // best contacts of several queues (Fill) does not touch their records.
+  std::vector<uint8_t> excluding_;
   std::vector<uint8_t> ready_mask_;  // per agent slot: bit per channel it is ready for
+  // Agents that became ready inside the current command whose ready-list entries are not
+  // made yet (see Sync). Empty between commands; every reader of the lists flushes first.
+  struct Deferred {
+    int32_t agent;
+    uint32_t epoch;
+  };
+  std::vector<Deferred> deferred_;
   std::vector<int32_t> free_agents_;
   IdMap agent_index_;
   std::vector<Contact> contacts_;

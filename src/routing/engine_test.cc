@@ -617,7 +617,7 @@ TEST_F(LimitTest, MaxWaitTurnsIntoCallbackKeepingPlace) {
   EXPECT_EQ(offers[0].flags & kEventFlagCallback, kEventFlagCallback);
 }
 
-TEST_F(LimitTest, MaxWaitAnnounceEndsTheWait) {
+TEST_F(LimitTest, MaxWaitAnnounceKeepsTheContactQueued) {
   QueueConfig cfg;
   cfg.max_wait_ms = 60'000;
   cfg.max_wait_action = LimitAction::kAnnounce;
@@ -626,9 +626,45 @@ TEST_F(LimitTest, MaxWaitAnnounceEndsTheWait) {
   KEFU_ASSERT_OK(Enqueue(100, 1));
   KEFU_ASSERT_OK(e().Accept(10, 100));
   KEFU_ASSERT_OK(Enqueue(101, 1));
+  KEFU_ASSERT_OK(Enqueue(102, 1));
+  Drain();
   Wait(60'000);
-  EXPECT_FALSE(Exists(101));
+  auto limits = Of(EventType::kLimitReached);
+  ASSERT_EQ(limits.size(), 2u);
+  EXPECT_EQ(limits[0].value, static_cast<int>(LimitAction::kAnnounce));
+  auto announced = Of(EventType::kAnnounced);
+  ASSERT_EQ(announced.size(), 2u);
+  EXPECT_EQ(announced[0].contact, 101);
+  EXPECT_EQ(announced[0].detail, static_cast<int>(LimitKind::kMaxWait));
+  EXPECT_EQ(announced[0].position, 1);
+  EXPECT_EQ(announced[1].contact, 102);
+  EXPECT_EQ(announced[1].position, 2);
+  EXPECT_GT(announced[1].value, 0);  // EWT
+  EXPECT_EQ(StateOf(101), ContactState::kWaiting);
   EXPECT_TRUE(Exists(100));  // connected, not waiting: limits apply to waiting only
+  // Announced once: no further limit events however long it waits, and it keeps its place.
+  Drain();
+  Wait(600'000);
+  EXPECT_TRUE(Of(EventType::kLimitReached).empty());
+  EXPECT_TRUE(Of(EventType::kAnnounced).empty());
+  KEFU_ASSERT_OK(e().Complete(10, 100));
+  EXPECT_EQ(AgentOf(101), 10);
+}
+
+TEST_F(LimitTest, MaxWaitingAnnounceKeepsTheContactQueued) {
+  QueueConfig cfg;
+  cfg.max_waiting = 1;
+  cfg.max_waiting_action = LimitAction::kAnnounce;
+  AddQueue(1, cfg);
+  KEFU_ASSERT_OK(Enqueue(100, 1));
+  KEFU_ASSERT_OK(Enqueue(101, 1));
+  auto announced = Of(EventType::kAnnounced);
+  ASSERT_EQ(announced.size(), 1u);
+  EXPECT_EQ(announced[0].contact, 101);
+  EXPECT_EQ(announced[0].detail, static_cast<int>(LimitKind::kMaxWaiting));
+  EXPECT_EQ(announced[0].position, 2);
+  EXPECT_EQ(announced[0].value, kEwtUnbounded);  // nobody logged in
+  EXPECT_EQ(e().GetQueueStats(1)->waiting, 2);
 }
 
 TEST_F(LimitTest, LimitOverflowWithoutTargetAnnounces) {
@@ -641,7 +677,8 @@ TEST_F(LimitTest, LimitOverflowWithoutTargetAnnounces) {
   auto limits = Of(EventType::kLimitReached);
   ASSERT_EQ(limits.size(), 1u);
   EXPECT_EQ(limits[0].value, static_cast<int>(LimitAction::kAnnounce));
-  EXPECT_FALSE(Exists(101));
+  EXPECT_EQ(Of(EventType::kAnnounced).size(), 1u);
+  EXPECT_TRUE(Exists(101));
 }
 
 // ---- business hours ---------------------------------------------------------------------
@@ -715,6 +752,83 @@ TEST_F(HoursTest, CallbackAfterHours) {
   EXPECT_EQ(AgentOf(100), 10);
 }
 
+// A transfer, escalation or overflow into a closed queue applies that queue's after-hours
+// action, as an arrival would.
+class HoursOnMoveTest : public RoutingTest {
+ protected:
+  // Queue 1 always open; queue 2 open 9:00-18:00 on weekdays with `action`.
+  void Setup(AfterHoursAction action, QueueConfig first = {}) {
+    KEFU_ASSERT_OK(e().SetCalendar(1, BusinessCalendar::Weekdays({9 * 60, 18 * 60})));
+    AddQueue(1, first);
+    QueueConfig cfg;
+    cfg.calendar = 1;
+    cfg.after_hours_action = action;
+    AddQueue(2, cfg);
+    AddAgent(10, {1});
+    AddAgent(20, {2});
+    clock_.SetMs(LocalToUtcMs(20260105, 19, 0, 480));  // Monday 19:00: queue 2 closed
+  }
+};
+
+TEST_F(HoursOnMoveTest, TransferToClosedQueueLeavesAMessage) {
+  Setup(AfterHoursAction::kLeaveMessage);
+  KEFU_ASSERT_OK(Enqueue(100, 1));
+  KEFU_ASSERT_OK(e().Accept(10, 100));
+  Drain();
+  KEFU_ASSERT_OK(e().TransferToQueue(100, 2));
+  ASSERT_EQ(Of(EventType::kTransferred).size(), 1u);
+  auto after = Of(EventType::kAfterHours);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].queue, 2);
+  EXPECT_EQ(after[0].detail, static_cast<int>(AfterHoursAction::kLeaveMessage));
+  EXPECT_FALSE(Exists(100));
+  EXPECT_TRUE(Of(EventType::kOffered).empty());  // agent 20 is there, but the queue is closed
+}
+
+TEST_F(HoursOnMoveTest, EscalationToClosedQueueBecomesACallback) {
+  Setup(AfterHoursAction::kCallback);
+  KEFU_ASSERT_OK(e().SetAgentState(10, AgentState::kBreak, kReasonMeal));
+  KEFU_ASSERT_OK(Enqueue(100, 1));
+  Drain();
+  KEFU_ASSERT_OK(e().Escalate(100, 2));
+  ASSERT_EQ(Of(EventType::kAfterHours).size(), 1u);
+  ASSERT_EQ(Of(EventType::kCallbackRequested).size(), 1u);
+  auto v = e().GetContact(100);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->callback);
+  EXPECT_EQ(v->queue, 2);
+  // Agent 20 is logged in and available, so the callback task is offered (callbacks are
+  // work for the agents who are there).
+  EXPECT_EQ(AgentOf(100), 20);
+}
+
+TEST_F(HoursOnMoveTest, OverflowIntoClosedQueueAnnounces) {
+  QueueConfig first;
+  first.overflow_queue = 2;
+  first.overflow_after_ms = 30'000;
+  Setup(AfterHoursAction::kAnnounce, first);
+  KEFU_ASSERT_OK(e().SetAgentState(10, AgentState::kBreak, kReasonMeal));
+  KEFU_ASSERT_OK(Enqueue(100, 1));
+  Drain();
+  Wait(30'000);
+  ASSERT_EQ(Of(EventType::kOverflowed).size(), 1u);
+  auto after = Of(EventType::kAfterHours);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].detail, static_cast<int>(AfterHoursAction::kAnnounce));
+  EXPECT_FALSE(Exists(100));
+}
+
+TEST_F(HoursOnMoveTest, OpenTargetRoutesAndConsultToClosedQueueFails) {
+  Setup(AfterHoursAction::kLeaveMessage);
+  KEFU_ASSERT_OK(Enqueue(100, 1));
+  KEFU_ASSERT_OK(e().Accept(10, 100));
+  EXPECT_EQ(e().ConsultQueue(100, 2).code(), StatusCode::kFailedPrecondition);
+  clock_.SetMs(LocalToUtcMs(20260106, 10, 0, 480));  // Tuesday 10:00: open
+  KEFU_ASSERT_OK(e().TransferToQueue(100, 2));
+  EXPECT_TRUE(Of(EventType::kAfterHours).empty());
+  EXPECT_EQ(AgentOf(100), 20);
+}
+
 // ---- offers -----------------------------------------------------------------------------
 
 using OfferTest = RoutingTest;
@@ -756,6 +870,59 @@ TEST_F(OfferTest, DeclineReoffersElsewhereNeverToTheSameAgent) {
   EXPECT_FALSE(e().CanTake(10, 100));
   KEFU_ASSERT_OK(Enqueue(101, 1));
   EXPECT_EQ(AgentOf(101), 10);
+}
+
+// Exclusion has no fixed size: a contact declined by many agents never returns to any of
+// them (it used to forget all but the last four).
+TEST_F(OfferTest, DeclinedByManyAgentsNeverReturnsToAny) {
+  constexpr int kAgents = 12;
+  AddQueue(1);
+  for (int i = 0; i < kAgents; ++i) {
+    AddAgent(10 + i, {1});
+  }
+  KEFU_ASSERT_OK(Enqueue(100, 1));
+  std::vector<AgentId> declined;
+  for (int i = 0; i < kAgents; ++i) {
+    const AgentId a = AgentOf(100);
+    ASSERT_NE(a, 0) << "after " << i << " declines";
+    for (AgentId d : declined) {
+      EXPECT_NE(a, d);
+    }
+    declined.push_back(a);
+    KEFU_ASSERT_OK(e().Decline(a, 100));  // after_decline: available again
+  }
+  // Every agent declined and is available: the contact waits, offered to none of them.
+  EXPECT_EQ(StateOf(100), ContactState::kWaiting);
+  for (AgentId a : declined) {
+    EXPECT_FALSE(e().CanTake(a, 100));
+  }
+  // A new agent takes it.
+  AddAgent(99, {1});
+  EXPECT_EQ(AgentOf(100), 99);
+}
+
+// The list stays bounded: agents removed since are forgotten as it grows. 2,000 declines
+// by agents that come and go: the engine's memory does not grow with them (an id list
+// would add 8 KB between the two measurements).
+TEST_F(OfferTest, ExclusionsForgetRemovedAgents) {
+  AddQueue(1);
+  KEFU_ASSERT_OK(Enqueue(100, 1));
+  int64_t half = 0;
+  for (int round = 0; round < 2'000; ++round) {
+    const AgentId a = 1000 + round;
+    AddAgent(a, {1});
+    ASSERT_EQ(AgentOf(100), a);
+    KEFU_ASSERT_OK(e().Decline(a, 100));
+    KEFU_ASSERT_OK(e().RemoveAgent(a));
+    Wait(21'000);  // the offer timers (stale now) pop instead of piling up
+    Drain();
+    if (round == 999) {
+      half = e().Stats().memory_bytes;
+    }
+  }
+  EXPECT_LT(e().Stats().memory_bytes - half, 1024);
+  AddAgent(5000, {1});
+  EXPECT_EQ(AgentOf(100), 5000);
 }
 
 TEST_F(OfferTest, DeclinePolicyIsConfigurable) {
@@ -1031,6 +1198,112 @@ TEST_F(RoutingTest, PositionAndExpectedWaitFollowTheQueue) {
   Wait(20'000);
   KEFU_ASSERT_OK(e().Complete(10, 200));
   EXPECT_LT(e().GetQueueStats(1)->handle_ms, 180'000);
+}
+
+// Opt-in position updates: a kPositionChanged when the position differs from the last one
+// the customer was told, checked once per period (so at most one per contact per period).
+TEST_F(RoutingTest, PositionUpdatesWhenThePlaceChangesAtMostOncePerPeriod) {
+  QueueConfig cfg;
+  cfg.default_handle_ms = 180'000;
+  cfg.position_update_ms = 10'000;
+  AddQueue(1, cfg);
+  AddAgent(10, {1});
+  KEFU_ASSERT_OK(Enqueue(100, 1));  // offered at once
+  KEFU_ASSERT_OK(e().Accept(10, 100));
+  for (ContactId id : {200, 201, 202}) {
+    KEFU_ASSERT_OK(Enqueue(id, 1));
+  }
+  Drain();
+  Wait(10'000);
+  EXPECT_TRUE(Of(EventType::kPositionChanged).empty());  // nobody moved
+  // Two customers ahead of 202 leave within one period: one update, not two.
+  KEFU_ASSERT_OK(e().Abandon(200));
+  Wait(1'000);
+  KEFU_ASSERT_OK(e().Abandon(201));
+  Wait(8'999);
+  EXPECT_TRUE(Of(EventType::kPositionChanged).empty());
+  Wait(1);
+  auto moved = Of(EventType::kPositionChanged);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].contact, 202);
+  EXPECT_EQ(moved[0].position, 1);
+  EXPECT_EQ(moved[0].value, 180'000);  // EWT
+  Drain();
+  Wait(60'000);
+  EXPECT_TRUE(Of(EventType::kPositionChanged).empty());
+}
+
+TEST_F(RoutingTest, PositionUpdatesAreOffByDefaultAndSkipCallbacks) {
+  QueueConfig cfg;
+  AddQueue(1, cfg);
+  cfg.position_update_ms = 5'000;
+  AddQueue(2, cfg);
+  for (ContactId id : {100, 101, 200, 201}) {
+    KEFU_ASSERT_OK(Enqueue(id, id < 200 ? 1 : 2));
+  }
+  KEFU_ASSERT_OK(e().RequestCallback(201));
+  KEFU_ASSERT_OK(e().Abandon(100));
+  KEFU_ASSERT_OK(e().Abandon(200));
+  Drain();
+  Wait(60'000);
+  EXPECT_TRUE(Of(EventType::kPositionChanged).empty());
+  cfg.position_update_ms = 999;
+  EXPECT_EQ(e().AddQueue(3, cfg).code(), StatusCode::kInvalidArgument);
+}
+
+// ---- removing queues --------------------------------------------------------------------
+
+TEST_F(RoutingTest, RemoveQueueRequiresNoContactsAndLogsAgentsOut) {
+  AddQueue(1);
+  AddQueue(2);
+  AddAgent(10, {1, 2});
+  KEFU_ASSERT_OK(Enqueue(100, 1));
+  EXPECT_EQ(AgentOf(100), 10);
+  EXPECT_EQ(e().RemoveQueue(1).code(), StatusCode::kFailedPrecondition);  // offered
+  KEFU_ASSERT_OK(e().Accept(10, 100));
+  EXPECT_EQ(e().RemoveQueue(1).code(), StatusCode::kFailedPrecondition);  // connected
+  KEFU_ASSERT_OK(Enqueue(101, 1));
+  KEFU_ASSERT_OK(e().Complete(10, 100));
+  EXPECT_EQ(AgentOf(101), 10);
+  KEFU_ASSERT_OK(e().Accept(10, 101));
+  KEFU_ASSERT_OK(e().Complete(10, 101));
+  KEFU_ASSERT_OK(e().RemoveQueue(1));
+  EXPECT_EQ(e().RemoveQueue(1).code(), StatusCode::kNotFound);
+  EXPECT_EQ(Enqueue(102, 1).code(), StatusCode::kNotFound);
+  auto agent = e().GetAgent(10);
+  ASSERT_EQ(agent->queues.size(), 1u);
+  EXPECT_EQ(agent->queues[0].first, 2);
+  EXPECT_EQ(e().Stats().queues, 1);
+  // The id can come back, as a new queue with new rules; the agent logs in again.
+  QueueConfig chat;
+  chat.channel = Channel::kChat;
+  SetChannel(1, Channel::kChat);
+  KEFU_ASSERT_OK(e().AddQueue(1, chat));
+  KEFU_ASSERT_OK(e().LoginAgentToQueue(10, 1));
+  KEFU_ASSERT_OK(Enqueue(103, 1));
+  EXPECT_EQ(AgentOf(103), 10);
+}
+
+TEST_F(RoutingTest, RemoveQueueWithWaitingOrCallbacksFailsAndOverflowStops) {
+  QueueConfig first;
+  first.overflow_queue = 2;
+  first.overflow_after_ms = 30'000;
+  AddQueue(1, first);
+  AddQueue(2);
+  KEFU_ASSERT_OK(Enqueue(200, 2));
+  EXPECT_EQ(e().RemoveQueue(2).code(), StatusCode::kFailedPrecondition);  // waiting
+  KEFU_ASSERT_OK(e().RequestCallback(200, clock_.NowMs() + 60'000));
+  EXPECT_EQ(e().RemoveQueue(2).code(), StatusCode::kFailedPrecondition);  // scheduled
+  KEFU_ASSERT_OK(e().Abandon(200));
+  KEFU_ASSERT_OK(e().RemoveQueue(2));
+  KEFU_ASSERT_OK(Enqueue(100, 1));
+  Wait(60'000);
+  EXPECT_TRUE(Of(EventType::kOverflowed).empty());  // nowhere to overflow to
+  EXPECT_EQ(StateOf(100), ContactState::kWaiting);
+  // Back again: contact 100, already past the overflow time, overflows at once.
+  AddQueue(2);
+  EXPECT_EQ(Of(EventType::kOverflowed).size(), 1u);
+  EXPECT_EQ(e().GetContact(100)->queue, 2);
 }
 
 // ---- events and errors ------------------------------------------------------------------

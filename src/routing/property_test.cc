@@ -69,7 +69,7 @@ TEST(RoutingPropertyTest, InvariantsHoldAfterEveryStep) {
       static_cast<long long>(stats.verified_decisions), static_cast<long long>(max_waiting),
       static_cast<double>(w.now() - kMonday10) / 3.6e6);
   std::printf("  events by type:");
-  for (int t = 0; t <= static_cast<int>(EventType::kConsultCancelled); ++t) {
+  for (int t = 0; t <= static_cast<int>(EventType::kPositionChanged); ++t) {
     std::printf(" %s:%lld", std::string(EventTypeName(static_cast<EventType>(t))).c_str(),
                 static_cast<long long>(event_counts[t]));
   }
@@ -85,10 +85,16 @@ TEST(RoutingPropertyTest, InvariantsHoldAfterEveryStep) {
                 Op::kComplete,     Op::kAbandon,       Op::kCallback,        Op::kState,
                 Op::kWrapUpDone,   Op::kTransferAgent, Op::kTransferQueue,   Op::kEscalate,
                 Op::kConsultAgent, Op::kConsultQueue,  Op::kConsultComplete, Op::kConsultCancel,
-                Op::kLogin,        Op::kLogout,        Op::kConfigureAgent,  Op::kConfigureQueue}) {
+                Op::kLogin,        Op::kLogout,        Op::kConfigureAgent,  Op::kConfigureQueue,
+                Op::kRemoveQueue,  Op::kAddQueue}) {
     EXPECT_GT(ok[k], 0) << "op kind " << k << " never succeeded (" << failed[k] << " failed)";
   }
   EXPECT_GT(stats.verified_decisions, 20'000);
+  // The newer rules were exercised: announcements, position updates, after-hours actions
+  // (on arrival and on moves into the closed queue).
+  EXPECT_GT(event_counts[static_cast<int>(EventType::kAnnounced)], 0);
+  EXPECT_GT(event_counts[static_cast<int>(EventType::kPositionChanged)], 0);
+  EXPECT_GT(event_counts[static_cast<int>(EventType::kAfterHours)], 0);
 }
 
 // The same commands on the same clock give the same decisions.

@@ -99,21 +99,26 @@ int32_t EngineImpl::OverflowTarget(const Queue& q) const {
 
 bool EngineImpl::MaxWaitReached(const Contact& c) const {
   const QueueConfig& cfg = queues_[c.queue].config;
-  return !c.callback && !c.leg && cfg.max_wait_ms > 0 && now_ >= c.queue_entry_ms + cfg.max_wait_ms;
+  return !c.callback && !c.leg && !c.max_wait_done && cfg.max_wait_ms > 0 &&
+         now_ >= c.queue_entry_ms + cfg.max_wait_ms;
 }
 
 int64_t EngineImpl::NextContactDeadline(const Contact& c) const {
   const Queue& q = queues_[c.queue];
   const QueueConfig& cfg = q.config;
   int64_t due = kNever;
-  const bool max_wait = !c.callback && !c.leg && cfg.max_wait_ms > 0;
+  const bool max_wait = !c.callback && !c.leg && !c.max_wait_done && cfg.max_wait_ms > 0;
+  if (c.position_due_ms > 0 && cfg.position_update_ms > 0 && !c.callback && !c.leg &&
+      (c.state == CState::kWaiting || c.state == CState::kTargeted)) {
+    due = c.position_due_ms;
+  }
   switch (c.state) {
     case CState::kScheduled:
       return c.not_before_ms;
     case CState::kOffered:
       return c.offer_deadline_ms;
     case CState::kTargeted:
-      due = c.phase_until_ms;
+      due = std::min(due, c.phase_until_ms);
       if (max_wait) {
         due = std::min(due, c.queue_entry_ms + cfg.max_wait_ms);
       }
@@ -179,8 +184,28 @@ void EngineImpl::OnContactTimer(int32_t slot) {
     default:
       break;
   }
+  CheckPosition(slot);
   if (contacts_[slot].state != CState::kFree) {
     ScheduleContactTimer(slot);
+  }
+}
+
+void EngineImpl::CheckPosition(int32_t slot) {
+  Contact& c = contacts_[slot];
+  if (c.state != CState::kWaiting && c.state != CState::kTargeted) {
+    return;
+  }
+  const int64_t period = queues_[c.queue].config.position_update_ms;
+  if (period <= 0 || c.callback || c.leg || c.position_due_ms == 0 || now_ < c.position_due_ms) {
+    return;
+  }
+  c.position_due_ms = now_ + period;
+  const WaitInfo w = ComputeWait(slot);
+  if (w.position != c.reported_position) {
+    c.reported_position = w.position;
+    Event& e = Emit(EventType::kPositionChanged, c);
+    e.position = w.position;
+    e.value = w.ewt_ms;
   }
 }
 
@@ -231,7 +256,9 @@ int32_t EngineImpl::AllocContact() {
   // stays stale.
   if (contact_gen_.size() < contacts_.size()) {
     contact_gen_.resize(contacts_.size(), 0);
+    excluding_.resize(contacts_.size(), 0);
   }
+  excluding_[slot] = 0;
   ++contact_gen_[slot];
   Contact& c = contacts_[slot];
   c = Contact{};
@@ -247,6 +274,8 @@ void EngineImpl::FreeContact(int32_t slot) {
     contact_index_.Erase(c.id);
   }
   c.state = CState::kFree;
+  std::vector<AgentId>().swap(c.excluded);
+  excluding_[slot] = 0;
   ++contact_gen_[slot];
   c.timer_due = kNever;
   free_contacts_.push_back(slot);
@@ -391,6 +420,9 @@ void EngineImpl::HeapPush(int32_t slot, int32_t group) {
   Group& g = q.groups[group];
   c.group = group;
   c.state = CState::kWaiting;
+  if (c.position_due_ms == 0 && q.config.position_update_ms > 0) {
+    c.position_due_ms = now_ + q.config.position_update_ms;
+  }
   g.heap.push_back(EntryOf(c));
   HeapSiftUp(g, g.heap.size() - 1);
   if (g.heap.size() == 1) {
@@ -428,6 +460,10 @@ void EngineImpl::PersonalAdd(int32_t slot, int32_t a) {
   std::vector<int32_t>& personal = agents_[a].personal;
   c.state = CState::kTargeted;
   c.target = a;
+  const int64_t period = queues_[c.queue].config.position_update_ms;
+  if (c.position_due_ms == 0 && period > 0) {
+    c.position_due_ms = now_ + period;
+  }
   c.pos = static_cast<int32_t>(personal.size());
   personal.push_back(slot);
   Count(c, +1);
@@ -467,8 +503,8 @@ void EngineImpl::Unplace(int32_t slot) {
 }
 
 bool EngineImpl::Excluded(const Contact& c, AgentId agent) const {
-  for (int i = 0; i < c.nexcl; ++i) {
-    if (c.excluded[i] == agent) {
+  for (AgentId x : c.excluded) {
+    if (x == agent) {
       return true;
     }
   }
@@ -479,12 +515,18 @@ void EngineImpl::AddExclusion(Contact& c, AgentId agent) {
   if (Excluded(c, agent)) {
     return;
   }
-  if (c.nexcl == kMaxExcluded) {
-    // Forget the oldest: a contact declined by many agents may come back to the first.
-    std::copy(c.excluded.begin() + 1, c.excluded.end(), c.excluded.begin());
-    --c.nexcl;
+  std::vector<AgentId>& v = c.excluded;
+  if (v.size() >= 8 && (v.size() & (v.size() - 1)) == 0) {
+    // Bounded: forget agents that no longer exist before the list doubles.
+    std::erase_if(v, [this](AgentId x) { return agent_index_.Find(x) < 0; });
   }
-  c.excluded[c.nexcl++] = agent;
+  v.push_back(agent);
+  excluding_[&c - contacts_.data()] = 1;
+}
+
+void EngineImpl::ClearExclusions(Contact& c) {
+  c.excluded.clear();
+  excluding_[&c - contacts_.data()] = 0;
 }
 
 bool EngineImpl::RankBefore(const Contact& a, const Contact& b) const {
@@ -538,8 +580,11 @@ int64_t EngineImpl::KeyFor(int32_t a, const Seat& s) const {
   return s.round_robin ? s.last_offer_ms : agents_[a].activity_ms;
 }
 
-bool EngineImpl::Valid(const ReadyEntry& e, Channel ch) const {
-  return epoch_[e.agent] == e.epoch && (ready_mask_[e.agent] & (1u << Ch(ch))) != 0;
+bool EngineImpl::Valid(const ReadyEntry& e, Channel /*ch*/) const {
+  // Every change of an agent's ready mask bumps its epoch, and entries are only made for
+  // channels in the mask: the epoch alone tells a valid entry (one load, not two).
+  // CheckStructure verifies that the valid entries are exactly the ready seats.
+  return epoch_[e.agent] == e.epoch;
 }
 
 uint8_t EngineImpl::ReadyMask(const Agent& a) const {
@@ -566,7 +611,17 @@ int32_t EngineImpl::ListFor(int32_t q, int32_t priority) {
   return li;
 }
 
-void EngineImpl::ListInsert(int32_t list, int64_t key, int32_t a) {
+uint64_t EngineImpl::SeatLevels(const Agent& a, const Queue& q) const {
+  uint64_t packed = 0;
+  for (size_t i = 0; i < q.skills.size(); ++i) {
+    const uint32_t skill = q.skills[i] >> 8;
+    const uint64_t level = skill < a.levels.size() ? a.levels[skill] : 0;
+    packed |= level << (8 * i);
+  }
+  return packed;
+}
+
+void EngineImpl::ListInsert(int32_t list, int64_t key, int32_t a, uint64_t levels) {
   TierList& t = lists_[list];
   std::vector<ReadyEntry>& v = t.entries;
   const size_t live = v.size() - t.head;
@@ -583,7 +638,7 @@ void EngineImpl::ListInsert(int32_t list, int64_t key, int32_t a) {
     t.head = 0;
   }
   // Keys of agents that just became ready are "now", the largest: this appends.
-  const ReadyEntry entry{key, a, epoch_[a]};
+  const ReadyEntry entry{key, a, epoch_[a], levels};
   if (v.size() == t.head || v.back().key <= key) {
     v.push_back(entry);
     return;
@@ -603,9 +658,15 @@ void EngineImpl::Reseat(int32_t a) {
   if (mask == 0) {
     return;
   }
+  InsertSeats(a);
+}
+
+void EngineImpl::InsertSeats(int32_t a) {
+  const Agent& ag = agents_[a];
+  const uint8_t mask = ready_mask_[a];
   for (const Seat& s : ag.seats) {
     if ((mask & (1u << Ch(s.channel))) != 0) {
-      ListInsert(s.list, KeyFor(a, s), a);
+      ListInsert(s.list, KeyFor(a, s), a, s.levels);
     }
   }
 }
@@ -615,13 +676,25 @@ void EngineImpl::Sync(int32_t a, bool activity_changed) {
   if (mask == ready_mask_[a] && (mask == 0 || !activity_changed)) {
     return;  // nothing a ready list shows has changed
   }
-  if (mask == 0) {
-    // Busy or away: one write makes every entry of the agent stale.
-    ++epoch_[a];
-    ready_mask_[a] = 0;
-    return;
+  // Busy or away: one write makes every entry of the agent stale.
+  ++epoch_[a];
+  ready_mask_[a] = mask;
+  if (mask != 0) {
+    // Ready again: its entries (one per ready seat, a cache miss each) are made only when a
+    // ready list is next read. Most agents freed with work waiting take it at once (Fill)
+    // and become busy again first, so their entries are never made at all.
+    deferred_.push_back({a, epoch_[a]});
   }
-  Reseat(a);
+}
+
+void EngineImpl::FlushDeferred() {
+  // In the order the agents became ready, so that equal keys keep that order.
+  for (const Deferred& d : deferred_) {
+    if (epoch_[d.agent] == d.epoch) {  // still ready exactly as then
+      InsertSeats(d.agent);
+    }
+  }
+  deferred_.clear();
 }
 
 int32_t EngineImpl::SeatOf(const Agent& a, int32_t q) const {
@@ -788,23 +861,48 @@ void EngineImpl::PlacePool(int32_t slot) {
 }
 
 int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signature& sig) {
+  if (!deferred_.empty()) {
+    FlushDeferred();
+  }
   const Strategy strategy = q.config.strategy;
-  const Channel channel = c.channel;
-  const int ch = Ch(channel);
+  const int ch = Ch(c.channel);
+  // Split the requirement: the queue's own skills are checked against the levels each entry
+  // carries (bytewise: with the high bit set, level - need keeps it iff level >= need); the
+  // rest (the contact's own skills) against the agent's record, for the entries that pass.
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  uint64_t need = 0;
+  Signature extra;
+  for (int k = 0; k < sig.n; ++k) {
+    const uint32_t skill = sig.req[k] >> 8;
+    bool own = false;
+    for (size_t i = 0; i < q.skills.size(); ++i) {
+      if ((q.skills[i] >> 8) == skill) {
+        need |= static_cast<uint64_t>(sig.req[k] & 0xffu) << (8 * i);
+        own = true;
+      }
+    }
+    if (!own) {
+      extra.req[extra.n++] = sig.req[k];
+    }
+  }
+  const bool any_excluded = !c.excluded.empty();
   for (int32_t li : q.tiers) {
     TierList& t = lists_[li];
     int32_t best = kNil;
     int64_t best_score = 0;
     for (size_t i = t.head; i < t.entries.size(); ++i) {
       const ReadyEntry& e = t.entries[i];
-      if (!Valid(e, channel)) {
+      if (epoch_[e.agent] != e.epoch) {
         if (i == t.head) {
           ++t.head;  // stale at the head: gone for good
         }
         continue;
       }
+      if ((((e.levels | kHigh) - need) & kHigh) != kHigh) {
+        continue;
+      }
       const Agent& ag = agents_[e.agent];
-      if (!SkillsOk(ag, sig) || Excluded(c, ag.id)) {
+      if ((extra.n > 0 && !SkillsOk(ag, extra)) || (any_excluded && Excluded(c, ag.id))) {
         continue;
       }
       if (strategy == Strategy::kLongestIdle || strategy == Strategy::kRoundRobin) {
@@ -831,24 +929,44 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
 }
 
 int32_t EngineImpl::TopFor(const Group& g, AgentId agent) const {
-  const Contact& top = contacts_[g.heap[0].slot];
-  if (!Excluded(top, agent)) {
-    return g.heap[0].slot;
+  // The dense flag first: the best contact's record is read only when it has exclusions.
+  if (excluding_[g.heap[0].slot] == 0 || !Excluded(contacts_[g.heap[0].slot], agent)) {
+    return 0;
   }
   // Rare: the best declined this agent before. Scan for the best it did not decline.
   int32_t best = kNil;
-  size_t best_i = 0;
   for (size_t i = 1; i < g.heap.size(); ++i) {
-    if (Excluded(contacts_[g.heap[i].slot], agent)) {
+    const int32_t slot = g.heap[i].slot;
+    if (excluding_[slot] != 0 && Excluded(contacts_[slot], agent)) {
       continue;
     }
-    if (best == kNil || Before(g.heap[i], g.heap[best_i])) {
-      best = g.heap[i].slot;
-      best_i = i;
+    if (best == kNil || Before(g.heap[i], g.heap[best])) {
+      best = static_cast<int32_t>(i);
     }
   }
   return best;
 }
+
+namespace {
+
+// RankBefore on heap entries of (possibly) different queues: what Fill compares.
+inline bool EntryRankBefore(const HeapEntry& a, int32_t aging_a, const HeapEntry& b,
+                            int32_t aging_b, int64_t now) {
+  if (a.klass != b.klass) {
+    return a.klass > b.klass;
+  }
+  const int64_t ea = a.key + aging_a * now;
+  const int64_t eb = b.key + aging_b * now;
+  if (ea != eb) {
+    return ea > eb;
+  }
+  if (a.order_ms != b.order_ms) {
+    return a.order_ms < b.order_ms;
+  }
+  return a.seq < b.seq;
+}
+
+}  // namespace
 
 void EngineImpl::Fill(int32_t a) {
   while (true) {
@@ -868,10 +986,13 @@ void EngineImpl::Fill(int32_t a) {
       }
     }
     // Then the queues, by the agent's priority in them: the best contact of the first
-    // priority level that has one the agent can take.
+    // priority level that has one the agent can take. Compared on heap entries, which
+    // carry the ranking keys, so that losing candidates' records are never read.
     const size_t n = ag.seats.size();
     size_t i = 0;
-    while (best == kNil && i < n) {
+    const HeapEntry* top = nullptr;
+    int32_t top_aging = 0;
+    while (best == kNil && top == nullptr && i < n) {
       const int32_t level = ag.seats[i].priority;
       for (; i < n && ag.seats[i].priority == level; ++i) {
         const Seat& seat = ag.seats[i];
@@ -884,12 +1005,17 @@ void EngineImpl::Fill(int32_t a) {
           if (!SkillsOk(ag, g.sig)) {
             continue;
           }
-          const int32_t cand = TopFor(g, ag.id);
-          if (cand != kNil && (best == kNil || RankBefore(contacts_[cand], contacts_[best]))) {
-            best = cand;
+          const int32_t k = TopFor(g, ag.id);
+          if (k != kNil &&
+              (top == nullptr || EntryRankBefore(g.heap[k], q.aging, *top, top_aging, now_))) {
+            top = &g.heap[k];
+            top_aging = q.aging;
           }
         }
       }
+    }
+    if (top != nullptr) {
+      best = top->slot;
     }
     if (best == kNil) {
       return;
@@ -980,6 +1106,12 @@ void EngineImpl::PostArrival(int32_t slot, size_t queued_event, int depth) {
   if (queued_event != kNoEvent) {
     events_[queued_event].position = w.position;
     events_[queued_event].value = w.ewt_ms;
+    // The customer was just told: the next update comes a full period later at the earliest.
+    if (cfg.position_update_ms > 0 && !c.callback) {
+      Contact& m = contacts_[slot];
+      m.reported_position = w.position;
+      m.position_due_ms = now_ + cfg.position_update_ms;
+    }
   }
   if (c.callback) {
     return;
@@ -1010,7 +1142,21 @@ void EngineImpl::ApplyLimit(int32_t slot, LimitKind kind, LimitAction action, in
     case LimitAction::kCallback:
       MakeCallback(slot);
       return;
-    case LimitAction::kAnnounce:
+    case LimitAction::kAnnounce: {
+      // The customer hears where they stand and keeps the place. Max wait is announced once
+      // per queue (it would otherwise be due again at once).
+      Contact& c = contacts_[slot];
+      if (kind == LimitKind::kMaxWait) {
+        c.max_wait_done = true;
+      }
+      const WaitInfo w = ComputeWait(slot);
+      Event& a = Emit(EventType::kAnnounced, c);
+      a.detail = static_cast<int32_t>(kind);
+      a.position = w.position;
+      a.value = w.ewt_ms;
+      ScheduleContactTimer(slot);
+      return;
+    }
     case LimitAction::kLeaveMessage:
       Unplace(slot);
       FreeContact(slot);
@@ -1036,10 +1182,21 @@ void EngineImpl::MoveToQueue(int32_t slot, int32_t q, int64_t order_ms) {
   c.queue = q;
   c.order_ms = order_ms;
   c.queue_entry_ms = now_;
+  c.max_wait_done = false;
+  c.reported_position = 0;  // a new queue: the next check reports the new position
   c.ring_stage = 0;
   c.phase = kPhasePool;
   ComputePriority(c);
+  // A closed queue applies its after-hours action, as at arrival (the contact may leave).
+  if (Closed(q) && !AfterHours(slot)) {
+    return;
+  }
   Route(slot);
+}
+
+bool EngineImpl::Closed(int32_t q) const {
+  const BusinessCalendar* calendar = CalendarOf(queues_[q]);
+  return calendar != nullptr && !calendar->IsOpen(now_);
 }
 
 void EngineImpl::MakeCallback(int32_t slot) {
@@ -1100,6 +1257,7 @@ void EngineImpl::EndLeg(int32_t leg, bool emit_cancel) {
 }
 
 void EngineImpl::RegroupAll(int32_t q) {
+  FlushDeferred();
   // A new strategy means new keys: rebuild the queue's ready lists from its ready seats.
   const bool round_robin = queues_[q].config.strategy == Strategy::kRoundRobin;
   for (int32_t li : queues_[q].tiers) {
@@ -1115,8 +1273,9 @@ void EngineImpl::RegroupAll(int32_t q) {
         continue;
       }
       seat.round_robin = round_robin;
+      seat.levels = SeatLevels(agents_[a], queues_[q]);
       if ((ready_mask_[a] & (1u << Ch(seat.channel))) != 0) {
-        ListInsert(seat.list, KeyFor(a, seat), a);
+        ListInsert(seat.list, KeyFor(a, seat), a, seat.levels);
       }
     }
   }

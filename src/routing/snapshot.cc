@@ -13,7 +13,8 @@ namespace kefu::routing::internal {
 namespace {
 
 constexpr std::string_view kMagic = "KEFU-ROUTING-SNAPSHOT";
-constexpr int64_t kVersion = 1;
+// 2: unbounded exclusion lists, queue removal, position updates, announcements.
+constexpr int64_t kVersion = 2;
 
 class Writer {
  public:
@@ -221,6 +222,7 @@ void Io(Ar& ar, QueueConfig& c) {
   Io(ar, c.after_hours_action);
   Io(ar, c.after_hours_fallback);
   Io(ar, c.default_handle_ms);
+  Io(ar, c.position_update_ms);
 }
 
 template <typename Ar>
@@ -250,6 +252,7 @@ void Io(Ar& ar, ReadyEntry& e) {
   Io(ar, e.key);
   Io(ar, e.agent);
   Io(ar, e.epoch);
+  Io(ar, e.levels);
 }
 template <typename Ar>
 void Io(Ar& ar, TierList& t) {
@@ -267,6 +270,7 @@ void Io(Ar& ar, Seat& s) {
   Io(ar, s.channel);
   Io(ar, s.round_robin);
   Io(ar, s.last_offer_ms);
+  Io(ar, s.levels);
 }
 template <typename Ar>
 void Io(Ar& ar, Queue& q) {
@@ -311,10 +315,10 @@ void Io(Ar& ar, Contact& c) {
   Io(ar, c.complaint);
   Io(ar, c.callback);
   Io(ar, c.leg);
+  Io(ar, c.max_wait_done);
   Io(ar, c.phase);
   Io(ar, c.ring_stage);
   Io(ar, c.nreq);
-  Io(ar, c.nexcl);
   Io(ar, c.queue);
   Io(ar, c.group);
   Io(ar, c.pos);
@@ -333,6 +337,8 @@ void Io(Ar& ar, Contact& c) {
   Io(ar, c.offer_deadline_ms);
   Io(ar, c.not_before_ms);
   Io(ar, c.accepted_ms);
+  Io(ar, c.position_due_ms);
+  Io(ar, c.reported_position);
   Io(ar, c.owner);
   Io(ar, c.last_agent);
   Io(ar, c.transfer_to);
@@ -368,6 +374,7 @@ void EngineImpl::Persist(Archive& ar) {
   Io(ar, calendars_);
   Io(ar, queues_);
   Io(ar, pool_);
+  Io(ar, free_queues_);
   Io(ar, lists_);
   Io(ar, agents_);
   Io(ar, epoch_);
@@ -410,7 +417,11 @@ Status EngineImpl::RebuildAfterRestore() {
   }
   for (size_t i = 0; i < queues_.size(); ++i) {
     Queue& q = queues_[i];
-    if (q.id <= 0 || queue_index_.Find(q.id) >= 0) {
+    q.aging = q.config.aging_per_minute;
+    if (q.id == 0) {
+      continue;  // removed (CheckStructure checks it against free_queues_)
+    }
+    if (q.id < 0 || queue_index_.Find(q.id) >= 0) {
       return bad("queue ids");
     }
     queue_index_.Insert(q.id, static_cast<int32_t>(i));
@@ -453,6 +464,10 @@ Status EngineImpl::RebuildAfterRestore() {
       return bad("contact ids");
     }
     contact_index_.Insert(c.id, static_cast<int32_t>(i));
+  }
+  excluding_.assign(contacts_.size(), 0);
+  for (size_t i = 0; i < contacts_.size(); ++i) {
+    excluding_[i] = contacts_[i].excluded.empty() ? 0 : 1;
   }
   auto check_free = [](const auto& list, const auto& items, auto is_free) {
     std::vector<char> seen(items.size(), 0);

@@ -100,6 +100,10 @@ std::string_view EventTypeName(EventType type) {
       return "consult_started";
     case EventType::kConsultCancelled:
       return "consult_cancelled";
+    case EventType::kAnnounced:
+      return "announced";
+    case EventType::kPositionChanged:
+      return "position_changed";
   }
   return "unknown";
 }

@@ -47,6 +47,7 @@ struct Op {
     kConsultComplete,
     kConsultCancel,
     kTick,
+    kRemoveQueue,
     kKindCount,
   };
   Kind kind = kTick;
@@ -120,6 +121,8 @@ inline Status Apply(Engine& e, FakeClock& clock, const Op& op) {
     case Op::kTick:
       e.Tick();
       return OkStatus();
+    case Op::kRemoveQueue:
+      return e.RemoveQueue(op.queue);
     case Op::kKindCount:
       break;
   }
@@ -249,6 +252,11 @@ class Workload {
       Op op = At(Rand(2) == 0 ? Op::kLogin : Op::kLogout);
       op.agent = RandomAgent();
       op.queue = RandomQueue();
+      if (!relogin_.empty()) {  // a queue just added again
+        op.kind = Op::kLogin;
+        op.queue = relogin_.back();
+        relogin_.pop_back();
+      }
       op.priority = 1 + static_cast<int>(Rand(3));
       return op;
     }
@@ -266,6 +274,34 @@ class Workload {
       op.queue = RandomQueue();
       op.queue_config = RandomQueueConfig(op.queue);
       op.queue_config.channel = channel_[op.queue];
+      return op;
+    }
+    if (r < 987) {
+      // Now and then remove the queue with the fewest waiting (it fails while it has any
+      // contact), or bring a removed one back, with new rules; agents log into it again.
+      QueueId pick = 0;
+      int fewest = 0;
+      for (const auto& [q, ch] : channel_) {
+        auto stats = e.GetQueueStats(q);
+        if (!stats.ok()) {
+          Op op = At(Op::kAddQueue);
+          op.queue = q;
+          op.queue_config = RandomQueueConfig(q);
+          op.queue_config.channel = ch;
+          relogin_.assign(8, q);
+          return op;
+        }
+        const int n = stats->waiting + stats->callbacks;
+        if (pick == 0 || n < fewest) {
+          pick = q;
+          fewest = n;
+        }
+      }
+      if (r < 986) {
+        return Enqueue();
+      }
+      Op op = At(Op::kRemoveQueue);
+      op.queue = pick;
       return op;
     }
     return Enqueue();
@@ -571,6 +607,7 @@ class Workload {
       c.after_hours_action = static_cast<AfterHoursAction>(Rand(4));
     }
     c.default_handle_ms = 60'000 + static_cast<int64_t>(Rand(120'000));
+    c.position_update_ms = Rand(2) == 0 ? 0 : 5'000 + static_cast<int64_t>(Rand(30'000));
     return c;
   }
 
@@ -580,6 +617,7 @@ class Workload {
   int64_t last_time_ = 0;
   ContactId next_contact_ = 1;
   std::vector<ContactId> live_;
+  std::vector<QueueId> relogin_;  // logins owed to a queue added again
   std::map<QueueId, Channel> channel_;
   std::map<ContactId, Channel> channel_of_;
   std::map<AgentId, std::array<int, kChannelCount>> capacity_;

@@ -93,6 +93,12 @@ class Engine {
   // Adds or replaces a calendar. Queues that use it follow the new hours for new arrivals.
   virtual Status SetCalendar(CalendarId id, const BusinessCalendar& calendar) = 0;
   virtual Status AddQueue(QueueId id, const QueueConfig& config) = 0;
+  // Removes a queue; its agents are logged out of it and its id may be added again.
+  // REQUIRES: no contact of the queue: none waiting (pool, for an agent, callbacks) and none
+  // offered or connected, consult legs included (FailedPrecondition otherwise; move waiting
+  // contacts with Escalate or let them finish first). Queues overflowing into a removed
+  // queue no longer overflow (as with any unknown overflow_queue).
+  virtual Status RemoveQueue(QueueId id) = 0;
   // Applies new rules to the queue and re-sorts its waiting contacts. REQUIRES: the channel
   // is unchanged (FailedPrecondition otherwise).
   virtual Status ConfigureQueue(QueueId id, const QueueConfig& config) = 0;
@@ -136,7 +142,9 @@ class Engine {
   // Blind: the connected agent lets go (wrap-up applies); the contact waits for `to` up to
   // the queue's transfer_wait_ms, then goes to the pool.
   virtual Status TransferToAgent(ContactId contact, AgentId to) = 0;
-  // Blind to a queue: a new place in `to`, arrival time kept for reporting.
+  // Blind to a queue: a new place in `to`, arrival time kept for reporting. Here and in
+  // Escalate and overflow, a closed target queue (its calendar) applies its after-hours
+  // action, as at arrival.
   virtual Status TransferToQueue(ContactId contact, QueueId to) = 0;
   // To an expert queue (专家座席) from waiting or connected: keeps its original arrival time
   // as its place and its context; `extra_skills` are added to its requirements.
@@ -145,6 +153,7 @@ class Engine {
   // Consult: the connected agent holds the customer while a second agent is reached.
   // To an agent: REQUIRES the agent can take it now. To a queue: routed like a contact.
   virtual Status ConsultAgent(ContactId contact, AgentId to) = 0;
+  // To a queue: FailedPrecondition when the queue is closed (its calendar).
   virtual Status ConsultQueue(ContactId contact, QueueId to) = 0;
   // The consulted agent (who accepted) takes over; the first agent lets go.
   virtual Status CompleteConsult(ContactId contact) = 0;

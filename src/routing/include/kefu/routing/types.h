@@ -38,6 +38,14 @@ inline constexpr int64_t kEwtUnbounded = std::numeric_limits<int64_t>::max();
 
 // Media of a contact. Every queue serves exactly one channel. Chat covers web chat, app,
 // WeChat, Weibo and SMS conversations; voice covers inbound calls and callbacks.
+//
+// One channel per queue is deliberate (it is also how Genesys and Amazon Connect model
+// queues): a queue's expected wait, handle time, service level, offer timeout, wrap-up and
+// limits are per-channel quantities (a chat agent holds four chats, a voice agent one call),
+// and its ready lists hold the agents with room on that channel. A multi-channel queue would
+// mix those figures, or be several queues under one name. To serve a product on several
+// channels, give each channel its own queue with the same skills and log the agents into
+// each (with a per-queue priority); overflow and transfers stay within a channel.
 enum class Channel : uint8_t { kVoice = 0, kChat = 1, kEmail = 2 };
 inline constexpr int kChannelCount = 3;
 
@@ -60,13 +68,17 @@ enum class Strategy : uint8_t {
 
 // What happens to a contact that hits a queue limit (max waiting, max wait).
 enum class LimitAction : uint8_t {
-  kAnnounce = 0,      // play an announcement; the contact leaves the queue
+  // Play an announcement (an kAnnounced event with position and EWT); the contact keeps its
+  // place. After a max-wait announcement, max wait no longer applies in this queue.
+  kAnnounce = 0,
   kLeaveMessage = 1,  // 留言: the contact leaves the queue; the service opens a ticket
   kCallback = 2,      // 预约回呼: the contact keeps its place as a callback (virtual hold)
   kOverflow = 3,      // 溢出 to QueueConfig::overflow_queue
 };
 
-// What happens to a contact that arrives while the queue's calendar is closed.
+// What happens to a contact that arrives while the queue's calendar is closed, or that is
+// transferred, escalated or overflows into it then. The contact leaves the queue, except
+// with kCallback.
 enum class AfterHoursAction : uint8_t {
   kAnnounce = 0,
   kLeaveMessage = 1,
@@ -169,6 +181,12 @@ struct QueueConfig {
   // Expected wait: position * handle time / agents logged in (not offline). The handle
   // time starts here and follows completed contacts (moving average).
   int64_t default_handle_ms = 180'000;
+
+  // Position updates ("您前面还有3位"), opt-in: 0 = off; otherwise 1,000..86,400,000 ms. Every
+  // this many ms while a live (non-callback) customer waits, its position is recomputed and
+  // a kPositionChanged event is emitted when it differs from the last one reported (by
+  // kQueued or kPositionChanged): at most one per contact per period.
+  int64_t position_update_ms = 0;
 };
 
 // An arriving contact (a call, a chat, an e-mail, a callback request).
@@ -232,6 +250,9 @@ enum class EventType : uint8_t {
                        // queue = to, other_queue = from
   kConsultStarted,     // agent = consulting agent; queue/agent target in other_queue/other_agent
   kConsultCancelled,   // agent = consulting agent; other_agent = consulted agent (if any)
+  kAnnounced,          // limit action kAnnounce: the contact stays; detail = LimitKind;
+                       // position; value = EWT ms
+  kPositionChanged,    // QueueConfig::position_update_ms: position; value = EWT ms
 };
 
 inline constexpr uint8_t kEventFlagCallback = 1;  // the contact is a callback task
