@@ -152,6 +152,17 @@ bool TypeMatches(const json::value& v, FieldType type) {
     case FieldType::kString: return v.is_string();
     case FieldType::kInt: return v.is_int64() || v.is_uint64();
     case FieldType::kBool: return v.is_bool();
+    case FieldType::kObjectArray: {
+      if (!v.is_array()) {
+        return false;
+      }
+      for (const json::value& e : v.as_array()) {
+        if (!e.is_object()) {
+          return false;
+        }
+      }
+      return true;
+    }
     case FieldType::kStringArray: {
       if (!v.is_array()) {
         return false;
@@ -173,6 +184,7 @@ const char* TypeName(FieldType type) {
     case FieldType::kInt: return "an integer";
     case FieldType::kBool: return "true or false";
     case FieldType::kStringArray: return "an array of strings";
+    case FieldType::kObjectArray: return "an array of objects";
   }
   return "";
 }
@@ -220,7 +232,8 @@ Api::Api(store::Database* db, const Clock* clock, IdGenerator* ids, ApiOptions o
       accounts_(std::make_unique<Accounts>(db, clock, ids, audit_.get(), accounts_options)),
       hub_(std::make_unique<Hub>(clock)),
       metrics_(std::make_unique<Metrics>()),
-      customers_(std::make_unique<crm::Customers>(db, clock, options.pii_key, ids)) {}
+      customers_(std::make_unique<crm::Customers>(db, clock, options.pii_key, ids)),
+      ingest_(std::make_unique<crm::Ingest>(db, clock, ids, options.pii_key)) {}
 
 Api::~Api() = default;
 

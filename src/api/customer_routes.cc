@@ -8,6 +8,7 @@
 #include "kefu/core/text.h"
 #include "kefu/crm/customers.h"
 #include "kefu/crm/import.h"
+#include "kefu/crm/ingest.h"
 
 namespace kefu::api::internal {
 namespace {
@@ -523,6 +524,21 @@ Result<Reply> ImportCustomersUpload(Ctx& ctx) {
   return reply;
 }
 
+// POST /api/v1/ingest/{kind} {items: [...]} with an Idempotency-Key header: the bank's feed.
+Result<Reply> IngestItems(Ctx& ctx) {
+  KEFU_ASSIGN_OR_RETURN(crm::IngestResponse r,
+                        ctx.api.ingest().Apply(ctx.params.at("kind"),
+                                               ctx.request.Header("idempotency-key"),
+                                               ctx.request.body, ctx.auth->user.username));
+  Reply reply;
+  reply.status = r.http_status;
+  reply.body = json::parse(r.body);
+  if (r.replayed) {
+    reply.headers.emplace_back("Idempotent-Replayed", "true");
+  }
+  return reply;
+}
+
 }  // namespace
 
 void AppendCustomerRoutes(std::vector<Route>& routes) {
@@ -575,6 +591,12 @@ void AppendCustomerRoutes(std::vector<Route>& routes) {
         {"content_base64", FieldType::kString, true, "the file, base64"},
         {"merge", FieldType::kString, false, "fill (default) or overwrite"},
         {"dry_run", FieldType::kBool, false, "check only"}}},
+      {"POST", "/api/v1/ingest/{kind}", IngestItems, Access::kPermission, P::kIngestWrite,
+       "default",
+       "The bank's data feed: up to 1,000 items of one kind (customers, cards, accounts, loans, "
+       "applications, transactions, journey, sms, error_codes) with an Idempotency-Key header; "
+       "items name their customer by cif or customer_id; bad items are reported by index",
+       {{"items", FieldType::kObjectArray, true, "the items"}}},
   };
   routes.insert(routes.end(), std::make_move_iterator(mine.begin()),
                 std::make_move_iterator(mine.end()));

@@ -17,6 +17,8 @@ json::object Schema(FieldType type) {
     case FieldType::kBool: return {{"type", "boolean"}};
     case FieldType::kStringArray:
       return {{"type", "array"}, {"items", json::object{{"type", "string"}}}};
+    case FieldType::kObjectArray:
+      return {{"type", "array"}, {"items", json::object{{"type", "object"}}}};
   }
   return {};
 }

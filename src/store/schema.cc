@@ -358,6 +358,8 @@ FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 // - cif is the bank's own customer number (客户号), the key the bank's data feed uses.
 // - consent is a JSON object {"alert": true, "marketing": false, …} per notification type.
 // - owner_history keeps every owner change (who, when, why), newest last.
+// - transactions and loans get the bank's own reference (external_ref) so the data feed can
+//   send an item twice without duplicating it; accounts, applications and SMS have it too.
 // - ingest_requests makes every ingest call idempotent: the key, the hash of the request it
 //   was first used with, and the response given.
 constexpr std::string_view kCustomerModelSql = R"sql(
@@ -369,6 +371,10 @@ ALTER TABLE customers ADD COLUMN weibo_id TEXT;
 ALTER TABLE customers ADD COLUMN app_user_id TEXT;
 ALTER TABLE customers ADD COLUMN consent TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE customers ADD COLUMN source TEXT NOT NULL DEFAULT 'manual';
+ALTER TABLE transactions ADD COLUMN external_ref TEXT;
+CREATE UNIQUE INDEX transactions_external_ref_idx ON transactions (external_ref);
+ALTER TABLE loans ADD COLUMN external_ref TEXT;
+CREATE UNIQUE INDEX loans_external_ref_idx ON loans (external_ref);
 CREATE UNIQUE INDEX customers_cif_idx ON customers (cif);
 CREATE INDEX customers_name_idx ON customers (name);
 DROP INDEX customers_mobile_hash_idx;
@@ -510,6 +516,73 @@ CREATE TABLE import_jobs (
 );
 )sql";
 
+// Migration 5: the knowledge base (#7).
+// - kb_entries holds every kind of entry in one table: FAQ (标准问题 title, similar questions,
+//   answer body), canned phrases (常用语, with an optional unique shortcut), links (常用链接,
+//   url), articles, and activity codes (活动代码: code, terms, regions, eligible card types,
+//   the SMS text that carried the code, related FAQ ids; valid_from_ms/valid_to_ms are the
+//   campaign's start and end). One table keeps one CRUD path, one version history and one
+//   search document shape; columns a kind does not use stay NULL or '[]'.
+// - Lists (similar_questions, tags, regions, card_types, related_ids) are JSON array text.
+//   regions '[]' means national (全国); card_types '[]' means every card.
+// - code is upper-case and unique across kinds (the exact lookup); shortcut is unique.
+// - Error codes stay in error_codes (migration 1): the kb service indexes them too, as search
+//   documents of type error_code, and imports/exports them beside the entries.
+// - kb_versions keeps every change (create, update, delete) with who and when and the whole
+//   entry as JSON after the change (before it, for delete). It has no foreign key, so the
+//   history of a deleted entry stays.
+// - kb_favourites are per user (users.id, or a token's synthetic id); deleting an entry
+//   deletes its favourites.
+constexpr std::string_view kKnowledgeBaseSql = R"sql(
+CREATE TABLE kb_entries (
+  id BIGINT NOT NULL PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('faq', 'phrase', 'link', 'article', 'activity')),
+  title TEXT NOT NULL,
+  similar_questions TEXT NOT NULL DEFAULT '[]',
+  body TEXT NOT NULL DEFAULT '',
+  category TEXT NOT NULL DEFAULT '',
+  tags TEXT NOT NULL DEFAULT '[]',
+  visibility TEXT NOT NULL DEFAULT 'agent_only'
+    CHECK (visibility IN ('agent_only', 'customer')),
+  valid_from_ms BIGINT,
+  valid_to_ms BIGINT,
+  shortcut TEXT UNIQUE,
+  url TEXT,
+  code TEXT UNIQUE,
+  terms TEXT,
+  regions TEXT NOT NULL DEFAULT '[]',
+  card_types TEXT NOT NULL DEFAULT '[]',
+  sms_text TEXT,
+  related_ids TEXT NOT NULL DEFAULT '[]',
+  version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+  updated_by TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL,
+  CHECK (valid_from_ms IS NULL OR valid_to_ms IS NULL OR valid_from_ms < valid_to_ms),
+  CHECK (kind <> 'activity' OR code IS NOT NULL)
+);
+CREATE INDEX kb_entries_kind_idx ON kb_entries (kind, updated_ms);
+CREATE INDEX kb_entries_title_idx ON kb_entries (kind, title);
+
+CREATE TABLE kb_versions (
+  entry_id BIGINT NOT NULL,
+  version INTEGER NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete')),
+  changed_by TEXT NOT NULL,
+  changed_ms BIGINT NOT NULL,
+  entry TEXT NOT NULL,
+  PRIMARY KEY (entry_id, version)
+);
+
+CREATE TABLE kb_favourites (
+  user_id BIGINT NOT NULL,
+  entry_id BIGINT NOT NULL REFERENCES kb_entries (id) ON DELETE CASCADE,
+  created_ms BIGINT NOT NULL,
+  PRIMARY KEY (user_id, entry_id)
+);
+CREATE INDEX kb_favourites_entry_idx ON kb_favourites (entry_id);
+)sql";
+
 
 constexpr Migration kMigrations[] = {
     {.version = 1, .name = "foundation", .sql = kFoundationSql},
@@ -519,6 +592,7 @@ constexpr Migration kMigrations[] = {
      .sql = kAuditAppendOnlySqlite,
      .postgres_sql = kAuditAppendOnlyPostgres},
     {.version = 4, .name = "customer model", .sql = kCustomerModelSql},
+    {.version = 5, .name = "knowledge base", .sql = kKnowledgeBaseSql},
 };
 
 }  // namespace

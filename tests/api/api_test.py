@@ -133,7 +133,7 @@ def login_as(role):
 
 
 def concrete(path):
-    return path.replace("{id}", "1")
+    return re.sub(r"\{[a-z_]+\}", "1", path)
 
 
 def sample_body(method, path):
@@ -663,6 +663,61 @@ class CustomerDeskTest(unittest.TestCase):
             "POST", "/api/v1/customers/import", {"file_name": "x.pdf", "content_base64": "AAAA"})
         self.assertEqual(status, 400, out)
         self.assertEqual(out["error"]["field"], "file")
+
+
+class IngestTest(unittest.TestCase):
+    """The bank's data feed: token with ingest.write, idempotency keys, per-item errors."""
+
+    def test_feed_customers_products_and_replay(self):
+        admin = login_as("admin")
+        status, token, _ = admin.request("POST", "/api/v1/tokens",
+                                         {"name": "core-banking", "scopes": ["ingest.write"]})
+        self.assertEqual(status, 201, token)
+        feed = Client()
+        auth = {"Authorization": "Bearer " + token["token"]}
+
+        def post(kind, key, items):
+            h = dict(auth)
+            if key:
+                h["Idempotency-Key"] = key
+            return feed.request("POST", f"/api/v1/ingest/{kind}", {"items": items}, headers=h)
+
+        status, body, _ = post("customers", "feed-c-1",
+                               [{"cif": "F0001", "name": "馈送客户", "mobile": "13288880001"},
+                                {"cif": "F0002", "name": "坏数据", "mobile": "1"}])
+        self.assertEqual(status, 200, body)
+        self.assertEqual((body["accepted"], body["rejected"]), (1, 1))
+        self.assertEqual(body["issues"][0]["index"], 1)
+        status, body, headers = post("customers", "feed-c-1",
+                                     [{"cif": "F0001", "name": "馈送客户", "mobile": "13288880001"},
+                                      {"cif": "F0002", "name": "坏数据", "mobile": "1"}])
+        self.assertEqual(status, 200, body)
+        self.assertEqual(dict(headers).get("Idempotent-Replayed"), "true")
+        status, body, _ = post("customers", "feed-c-1", [])
+        self.assertEqual(status, 409, body)
+        status, body, _ = post("customers", None, [])
+        self.assertEqual(status, 400, body)
+        self.assertEqual(body["error"]["field"], "Idempotency-Key")
+
+        status, body, _ = post("sms", "feed-s-1", [{
+            "cif": "F0001", "kind": "campaign", "external_ref": "SMS-1",
+            "text": "【示例银行】本月刷卡满1000元送笔记本, 活动代码 HD2611", "activity_code": "HD2611",
+            "sent_ms": int(time.time() * 1000)}])
+        self.assertEqual((status, body["accepted"]), (200, 1), body)
+        status, body, _ = post("applications", "feed-a-1", [{
+            "cif": "F0001", "external_ref": "APP-9", "product_kind": "loan",
+            "product": "消费贷", "stage": "need_documents", "stage_note": "缺收入证明"}])
+        self.assertEqual((status, body["accepted"]), (200, 1), body)
+
+        agent = login_as("agent")
+        status, c, _ = agent.request("GET", "/api/v1/customers/lookup?cif=F0001")
+        self.assertEqual(status, 200, c)
+        self.assertEqual(c["sms"][0]["activity_code"], "HD2611")
+        self.assertEqual(c["applications"][0]["stage_note"], "缺收入证明")
+        # People do not feed data; the scope is for the bank's systems.
+        status, body, _ = agent.request("POST", "/api/v1/ingest/sms", {"items": []},
+                                        headers={"Idempotency-Key": "x"})
+        self.assertEqual(status, 403, body)
 
 
 class TlsTest(unittest.TestCase):

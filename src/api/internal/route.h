@@ -22,7 +22,7 @@ enum class Access {
   kPermission,  // a caller whose role or token scopes grant `permission`
 };
 
-enum class FieldType { kString, kInt, kBool, kStringArray };
+enum class FieldType { kString, kInt, kBool, kStringArray, kObjectArray };
 
 // A JSON body field the validate stage checks before the handler runs.
 struct Field {

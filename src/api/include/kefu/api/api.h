@@ -11,6 +11,7 @@
 #include "kefu/core/clock.h"
 #include "kefu/core/id.h"
 #include "kefu/crm/customers.h"
+#include "kefu/crm/ingest.h"
 #include "kefu/store/database.h"
 
 namespace kefu::api {
@@ -54,6 +55,7 @@ class Api {
   Hub& hub() { return *hub_; }
   Metrics& metrics() { return *metrics_; }
   crm::Customers& customers() { return *customers_; }
+  crm::Ingest& ingest() { return *ingest_; }
 
   // The OpenAPI 3 document generated from the route table.
   std::string OpenApiJson() const;
@@ -78,6 +80,7 @@ class Api {
   std::unique_ptr<Hub> hub_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<crm::Customers> customers_;
+  std::unique_ptr<crm::Ingest> ingest_;
   std::atomic<bool> draining_{false};
 };
 

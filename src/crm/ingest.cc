@@ -1,0 +1,513 @@
+#include "kefu/crm/ingest.h"
+
+#include <openssl/sha.h>
+
+#include <boost/json.hpp>
+#include <functional>
+
+#include "kefu/core/pii.h"
+#include "kefu/core/text.h"
+#include "kefu/crm/import.h"
+#include "normalize.h"
+
+namespace kefu::crm {
+namespace {
+
+namespace json = boost::json;
+
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : digest) {
+    out.push_back(hex[b >> 4]);
+    out.push_back(hex[b & 15]);
+  }
+  return out;
+}
+
+// Typed access to one item's fields; every error names the field.
+class Item {
+ public:
+  explicit Item(const json::object& o) : o_(o) {}
+
+  Result<std::string> Str(const char* name, size_t max_chars = 200) const {
+    KEFU_ASSIGN_OR_RETURN(std::optional<std::string> v, OptStr(name, max_chars));
+    if (!v || v->empty()) {
+      return InvalidArgumentError(std::string(name) + " is required", name);
+    }
+    return *v;
+  }
+  Result<std::optional<std::string>> OptStr(const char* name, size_t max_chars = 200) const {
+    const json::value* v = o_.if_contains(name);
+    if (v == nullptr || v->is_null()) {
+      return std::optional<std::string>();
+    }
+    if (!v->is_string()) {
+      return InvalidArgumentError(std::string(name) + " must be a string", name);
+    }
+    std::string s(v->get_string());
+    if (!text::IsValidUtf8(s) || text::CodePointCount(s) > max_chars) {
+      return InvalidArgumentError(
+          std::string(name) + " must be UTF-8 text of at most " + std::to_string(max_chars) +
+              " characters",
+          name);
+    }
+    return std::optional<std::string>(std::move(s));
+  }
+  Result<std::optional<int64_t>> OptInt(const char* name) const {
+    const json::value* v = o_.if_contains(name);
+    if (v == nullptr || v->is_null()) {
+      return std::optional<int64_t>();
+    }
+    if (!v->is_int64() && !v->is_uint64()) {
+      return InvalidArgumentError(std::string(name) + " must be an integer", name);
+    }
+    return std::optional<int64_t>(v->to_number<int64_t>());
+  }
+  Result<int64_t> Int(const char* name) const {
+    KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> v, OptInt(name));
+    if (!v) {
+      return InvalidArgumentError(std::string(name) + " is required", name);
+    }
+    return *v;
+  }
+  Result<std::string> OneOf(const char* name, std::initializer_list<std::string_view> allowed,
+                            std::optional<std::string_view> fallback = std::nullopt) const {
+    KEFU_ASSIGN_OR_RETURN(std::optional<std::string> v, OptStr(name, 64));
+    if (!v && fallback) {
+      return std::string(*fallback);
+    }
+    std::string list;
+    for (std::string_view a : allowed) {
+      if (v && *v == a) {
+        return *v;
+      }
+      list += (list.empty() ? "" : ", ") + std::string(a);
+    }
+    return InvalidArgumentError(std::string(name) + " must be one of " + list, name);
+  }
+
+ private:
+  const json::object& o_;
+};
+
+// The customer an item belongs to: by cif or customer_id.
+Result<int64_t> ResolveCustomer(store::Session& s, const Item& item) {
+  KEFU_ASSIGN_OR_RETURN(std::optional<std::string> cif, item.OptStr("cif", 32));
+  if (cif) {
+    KEFU_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                          s.QueryOne("SELECT id FROM customers WHERE cif = $1", {*cif}));
+    if (!row) {
+      return InvalidArgumentError("no customer with cif " + *cif + " (send the customer first)",
+                                  "cif");
+    }
+    return row->Int64(0);
+  }
+  KEFU_ASSIGN_OR_RETURN(std::optional<std::string> id, item.OptStr("customer_id", 20));
+  if (!id) {
+    return InvalidArgumentError("give cif or customer_id", "cif");
+  }
+  int64_t cid = std::strtoll(id->c_str(), nullptr, 10);
+  KEFU_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                        s.QueryOne("SELECT id FROM customers WHERE id = $1", {cid}));
+  if (!row) {
+    return InvalidArgumentError("no customer " + *id, "customer_id");
+  }
+  return cid;
+}
+
+Status CheckErrorCode(store::Session& s, const std::optional<std::string>& code) {
+  if (!code) {
+    return OkStatus();
+  }
+  KEFU_ASSIGN_OR_RETURN(int64_t n,
+                        s.QueryInt64("SELECT COUNT(*) FROM error_codes WHERE code = $1", {*code}));
+  if (n == 0) {
+    return InvalidArgumentError(
+        "unknown error code " + *code + " (send it to /api/v1/ingest/error_codes first)",
+        "error_code");
+  }
+  return OkStatus();
+}
+
+std::string MaskAccount(const std::string& number) {
+  if (number.size() <= 4) {
+    return std::string(number.size(), '*');
+  }
+  return std::string(number.size() - 4, '*') + number.substr(number.size() - 4);
+}
+
+using ItemFn = std::function<Status(store::Session&, const Item&, int64_t now)>;
+
+}  // namespace
+
+Result<IngestResponse> Ingest::Apply(std::string_view kind, std::string_view key,
+                                     std::string_view body, std::string_view actor) {
+  if (key.empty() || key.size() > 128 || !text::IsValidUtf8(key)) {
+    return InvalidArgumentError("the Idempotency-Key header is required (1–128 characters)",
+                                "Idempotency-Key");
+  }
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  const json::array* items = nullptr;
+  if (!ec && parsed.is_object()) {
+    if (const json::value* v = parsed.as_object().if_contains("items"); v && v->is_array()) {
+      items = &v->get_array();
+    }
+  }
+  if (items == nullptr) {
+    return InvalidArgumentError("the body must be {\"items\": [ … ]}", "items");
+  }
+  if (items->size() > static_cast<size_t>(kMaxItems)) {
+    return InvalidArgumentError("at most " + std::to_string(kMaxItems) + " items per call",
+                                "items");
+  }
+  const std::string sha = Sha256Hex(std::string(kind) + "\n" + std::string(body));
+  KEFU_ASSIGN_OR_RETURN(
+      std::optional<store::Row> seen,
+      [&]() -> Result<std::optional<store::Row>> {
+        std::optional<store::Row> row;
+        KEFU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
+          KEFU_ASSIGN_OR_RETURN(row, s.QueryOne("SELECT request_sha256, http_status, response "
+                                                "FROM ingest_requests WHERE idempotency_key = $1",
+                                                {std::string(key)}));
+          return OkStatus();
+        }));
+        return row;
+      }());
+  if (seen) {
+    if (seen->Text(0) != sha) {
+      return Status(StatusCode::kAlreadyExists,
+                    "this Idempotency-Key was used with a different request",
+                    "Idempotency-Key");
+    }
+    return IngestResponse{static_cast<int>(seen->Int64(1)), seen->Text(2), true};
+  }
+
+  const int64_t now = clock_->NowMs();
+  json::array issues;
+  int64_t accepted = 0;
+  int64_t rejected = 0;
+  auto reject = [&](size_t index, const Status& st) {
+    ++rejected;
+    if (issues.size() < 1000) {
+      issues.push_back(json::object{{"index", index}, {"field", st.field()}, {"reason", st.message()}});
+    }
+  };
+
+  if (kind == "customers") {
+    // Through the import: the same normalisation, keys and merge, the feed winning conflicts.
+    std::string jsonl;
+    for (const json::value& v : *items) {
+      jsonl += json::serialize(v.is_object() ? v : json::value(json::object())) + "\n";
+    }
+    ImportOptions options;
+    options.pii_key = pii_key_;
+    options.merge = MergePolicy::kFileWins;
+    options.actor = std::string(actor);
+    options.source = "ingest";
+    KEFU_ASSIGN_OR_RETURN(
+        ImportReport report,
+        ImportCustomers(*db_, *clock_, *ids_, "ingest.jsonl", std::move(jsonl), options,
+                        [&](const ImportIssue& issue) {
+                          if (!issue.warning) {
+                            issues.push_back(json::object{{"index", issue.line - 1},
+                                                          {"field", issue.column},
+                                                          {"reason", issue.reason}});
+                          }
+                        }));
+    rejected = report.rejected;
+    accepted = report.rows - report.rejected;
+  } else {
+    ItemFn fn;
+    if (kind == "error_codes") {
+      fn = [&](store::Session& s, const Item& it, int64_t t) -> Status {
+        KEFU_ASSIGN_OR_RETURN(std::string code, it.Str("code", 32));
+        KEFU_ASSIGN_OR_RETURN(std::string reason, it.Str("reason", 200));
+        KEFU_ASSIGN_OR_RETURN(std::string advice, it.Str("advice", 500));
+        KEFU_ASSIGN_OR_RETURN(std::string channel,
+                              it.OneOf("channel", {"all", "pos", "atm", "online_banking",
+                                                   "mobile_banking", "quick_pay", "counter"},
+                                       "all"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> category, it.OptStr("category", 32));
+        return s.Exec("INSERT INTO error_codes (code, reason, advice, channel, category, "
+                      "updated_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO UPDATE "
+                      "SET reason = excluded.reason, advice = excluded.advice, "
+                      "channel = excluded.channel, category = excluded.category, "
+                      "updated_ms = excluded.updated_ms",
+                      {code, reason, advice, channel, category.value_or("other"), t})
+            .status();
+      };
+    } else if (kind == "cards") {
+      fn = [&](store::Session& s, const Item& it, int64_t t) -> Status {
+        KEFU_ASSIGN_OR_RETURN(int64_t customer, ResolveCustomer(s, it));
+        KEFU_ASSIGN_OR_RETURN(std::string raw, it.Str("card_number", 40));
+        Result<std::string> number = pii::NormalizeCardNumber(raw);
+        if (!number.ok()) {
+          return InvalidArgumentError(number.status().message(), "card_number");
+        }
+        KEFU_ASSIGN_OR_RETURN(std::string product, it.Str("product", 64));
+        KEFU_ASSIGN_OR_RETURN(std::string card_kind, it.OneOf("kind", {"credit", "debit"}));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> limit, it.OptInt("credit_limit_fen"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> available, it.OptInt("available_fen"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> statement, it.OptInt("statement_day"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> due, it.OptInt("due_day"));
+        KEFU_ASSIGN_OR_RETURN(std::string expiry, it.Str("expiry_month", 7));
+        KEFU_ASSIGN_OR_RETURN(std::string status,
+                              it.OneOf("status", {"active", "inactive", "frozen", "lost",
+                                                  "expired", "closed"},
+                                       "active"));
+        if (card_kind == "debit") {
+          limit.reset();
+        }
+        std::string hash = IdentityKey(pii_key_, *number);
+        return s.Exec("INSERT INTO cards (id, customer_id, card_number_masked, card_number_hash, "
+                      "last4, product, kind, credit_limit_fen, available_fen, statement_day, "
+                      "due_day, expiry_month, status, opened_ms, updated_ms) VALUES ($1, $2, $3, "
+                      "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) "
+                      "ON CONFLICT (card_number_hash) DO UPDATE SET customer_id = "
+                      "excluded.customer_id, product = excluded.product, credit_limit_fen = "
+                      "excluded.credit_limit_fen, available_fen = excluded.available_fen, "
+                      "statement_day = excluded.statement_day, due_day = excluded.due_day, "
+                      "expiry_month = excluded.expiry_month, status = excluded.status, "
+                      "updated_ms = excluded.updated_ms",
+                      {ids_->Next(), customer, pii::MaskCardNumber(*number), hash,
+                       number->substr(number->size() - 4), product, card_kind, limit,
+                       available.value_or(0), statement, due, expiry, status, t})
+            .status();
+      };
+    } else if (kind == "accounts") {
+      fn = [&](store::Session& s, const Item& it, int64_t t) -> Status {
+        KEFU_ASSIGN_OR_RETURN(int64_t customer, ResolveCustomer(s, it));
+        KEFU_ASSIGN_OR_RETURN(std::string ref, it.Str("external_ref", 64));
+        KEFU_ASSIGN_OR_RETURN(std::string number, it.Str("account_number", 40));
+        KEFU_ASSIGN_OR_RETURN(std::string account_kind,
+                              it.OneOf("kind", {"savings", "current", "time_deposit", "wealth"}));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> currency, it.OptStr("currency", 3));
+        KEFU_ASSIGN_OR_RETURN(int64_t balance, it.Int("balance_fen"));
+        KEFU_ASSIGN_OR_RETURN(std::string status,
+                              it.OneOf("status", {"active", "frozen", "dormant", "closed"},
+                                       "active"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> opened, it.OptInt("opened_ms"));
+        return s.Exec("INSERT INTO accounts (id, customer_id, external_ref, account_masked, "
+                      "kind, currency, balance_fen, status, opened_ms, updated_ms) VALUES ($1, "
+                      "$2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (external_ref) DO UPDATE "
+                      "SET balance_fen = excluded.balance_fen, status = excluded.status, "
+                      "updated_ms = excluded.updated_ms",
+                      {ids_->Next(), customer, ref, MaskAccount(number), account_kind,
+                       currency.value_or("CNY"), balance, status, opened.value_or(t), t})
+            .status();
+      };
+    } else if (kind == "loans") {
+      fn = [&](store::Session& s, const Item& it, int64_t t) -> Status {
+        KEFU_ASSIGN_OR_RETURN(int64_t customer, ResolveCustomer(s, it));
+        KEFU_ASSIGN_OR_RETURN(std::string ref, it.Str("external_ref", 64));
+        KEFU_ASSIGN_OR_RETURN(std::string product,
+                              it.OneOf("product", {"mortgage", "auto", "consumer", "business"}));
+        KEFU_ASSIGN_OR_RETURN(int64_t principal, it.Int("principal_fen"));
+        KEFU_ASSIGN_OR_RETURN(int64_t balance, it.Int("balance_fen"));
+        KEFU_ASSIGN_OR_RETURN(int64_t rate, it.Int("rate_bp"));
+        KEFU_ASSIGN_OR_RETURN(int64_t term, it.Int("term_months"));
+        KEFU_ASSIGN_OR_RETURN(int64_t day, it.Int("repayment_day"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> overdue, it.OptInt("overdue_days"));
+        KEFU_ASSIGN_OR_RETURN(std::string status,
+                              it.OneOf("status", {"active", "overdue", "paid_off", "written_off"},
+                                       "active"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> start, it.OptInt("start_ms"));
+        return s.Exec("INSERT INTO loans (id, customer_id, external_ref, product, principal_fen, "
+                      "balance_fen, rate_bp, term_months, repayment_day, overdue_days, status, "
+                      "start_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+                      "$11, $12, $13) ON CONFLICT (external_ref) DO UPDATE SET balance_fen = "
+                      "excluded.balance_fen, overdue_days = excluded.overdue_days, status = "
+                      "excluded.status, updated_ms = excluded.updated_ms",
+                      {ids_->Next(), customer, ref, product, principal, balance, rate, term, day,
+                       overdue.value_or(0), status, start.value_or(t), t})
+            .status();
+      };
+    } else if (kind == "applications") {
+      fn = [&](store::Session& s, const Item& it, int64_t t) -> Status {
+        KEFU_ASSIGN_OR_RETURN(int64_t customer, ResolveCustomer(s, it));
+        KEFU_ASSIGN_OR_RETURN(std::string ref, it.Str("external_ref", 64));
+        KEFU_ASSIGN_OR_RETURN(std::string product_kind, it.OneOf("product_kind", {"card", "loan"}));
+        KEFU_ASSIGN_OR_RETURN(std::string product, it.Str("product", 64));
+        KEFU_ASSIGN_OR_RETURN(std::string stage,
+                              it.OneOf("stage", {"submitted", "reviewing", "need_documents",
+                                                 "approved", "rejected", "issued", "disbursed",
+                                                 "cancelled"}));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> note, it.OptStr("stage_note", 500));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> submitted, it.OptInt("submitted_ms"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> updated, it.OptInt("updated_ms"));
+        return s.Exec("INSERT INTO applications (id, customer_id, external_ref, product_kind, "
+                      "product, stage, stage_note, submitted_ms, updated_ms) VALUES ($1, $2, $3, "
+                      "$4, $5, $6, $7, $8, $9) ON CONFLICT (external_ref) DO UPDATE SET stage = "
+                      "excluded.stage, stage_note = excluded.stage_note, updated_ms = "
+                      "excluded.updated_ms",
+                      {ids_->Next(), customer, ref, product_kind, product, stage, note,
+                       submitted.value_or(t), updated.value_or(t)})
+            .status();
+      };
+    } else if (kind == "transactions") {
+      fn = [&](store::Session& s, const Item& it, int64_t) -> Status {
+        KEFU_ASSIGN_OR_RETURN(int64_t customer, ResolveCustomer(s, it));
+        KEFU_ASSIGN_OR_RETURN(std::string ref, it.Str("external_ref", 64));
+        std::optional<int64_t> card_id;
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> card_raw, it.OptStr("card_number", 40));
+        if (card_raw) {
+          Result<std::string> number = pii::NormalizeCardNumber(*card_raw);
+          if (!number.ok()) {
+            return InvalidArgumentError(number.status().message(), "card_number");
+          }
+          KEFU_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                                s.QueryOne("SELECT id FROM cards WHERE card_number_hash = $1",
+                                           {IdentityKey(pii_key_, *number)}));
+          if (!row) {
+            return InvalidArgumentError("unknown card (send it to /api/v1/ingest/cards first)",
+                                        "card_number");
+          }
+          card_id = row->Int64(0);
+        }
+        KEFU_ASSIGN_OR_RETURN(std::string tx_kind,
+                              it.OneOf("kind", {"purchase", "withdrawal", "transfer_out",
+                                                "transfer_in", "repayment", "refund", "fee"}));
+        KEFU_ASSIGN_OR_RETURN(std::string direction, it.OneOf("direction", {"out", "in"}));
+        KEFU_ASSIGN_OR_RETURN(int64_t amount, it.Int("amount_fen"));
+        if (amount <= 0) {
+          return InvalidArgumentError("amount_fen must be positive (direction says in or out)",
+                                      "amount_fen");
+        }
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> currency, it.OptStr("currency", 3));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> merchant, it.OptStr("merchant", 100));
+        KEFU_ASSIGN_OR_RETURN(std::string channel,
+                              it.OneOf("channel", {"pos", "atm", "online_banking",
+                                                   "mobile_banking", "quick_pay", "counter"}));
+        KEFU_ASSIGN_OR_RETURN(std::string status,
+                              it.OneOf("status", {"success", "failed", "reversed"}));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> code, it.OptStr("error_code", 32));
+        if (status == "failed" && !code) {
+          return InvalidArgumentError("a failed transaction needs its error_code", "error_code");
+        }
+        KEFU_RETURN_IF_ERROR(CheckErrorCode(s, code));
+        KEFU_ASSIGN_OR_RETURN(int64_t occurred, it.Int("occurred_ms"));
+        return s.Exec("INSERT INTO transactions (id, customer_id, card_id, kind, direction, "
+                      "amount_fen, currency, merchant, channel, status, error_code, occurred_ms, "
+                      "external_ref) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+                      "$13) ON CONFLICT (external_ref) DO UPDATE SET status = excluded.status, "
+                      "error_code = excluded.error_code",
+                      {ids_->Next(), customer, card_id, tx_kind, direction, amount,
+                       currency.value_or("CNY"), merchant, channel, status, code, occurred, ref})
+            .status();
+      };
+    } else if (kind == "journey") {
+      fn = [&](store::Session& s, const Item& it, int64_t) -> Status {
+        KEFU_ASSIGN_OR_RETURN(int64_t customer, ResolveCustomer(s, it));
+        KEFU_ASSIGN_OR_RETURN(std::string channel,
+                              it.OneOf("channel", {"app", "web", "ivr", "wechat"}));
+        KEFU_ASSIGN_OR_RETURN(std::string step, it.Str("step", 100));
+        KEFU_ASSIGN_OR_RETURN(std::string outcome,
+                              it.OneOf("outcome", {"ok", "failed", "abandoned"}));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> code, it.OptStr("error_code", 32));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> detail, it.OptStr("detail", 500));
+        KEFU_ASSIGN_OR_RETURN(int64_t occurred, it.Int("occurred_ms"));
+        return s.Exec("INSERT INTO journey_events (id, customer_id, channel, step, outcome, "
+                      "error_code, detail, occurred_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                      {ids_->Next(), customer, channel, step, outcome, code, detail, occurred})
+            .status();
+      };
+    } else if (kind == "sms") {
+      fn = [&](store::Session& s, const Item& it, int64_t) -> Status {
+        // The customer by cif/customer_id, or by the mobile the message went to.
+        std::optional<int64_t> customer;
+        std::string masked;
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> mobile_raw, it.OptStr("mobile", 32));
+        if (mobile_raw) {
+          Result<std::string> mobile = NormalizeAnyMobile(*mobile_raw);
+          if (!mobile.ok()) {
+            return InvalidArgumentError(mobile.status().message(), "mobile");
+          }
+          masked = mobile->size() == 11 ? pii::MaskMobile(*mobile) : MaskAccount(*mobile);
+          KEFU_ASSIGN_OR_RETURN(
+              std::optional<store::Row> row,
+              s.QueryOne("SELECT customer_id FROM customer_keys WHERE kind = 'mobile' AND "
+                         "key = $1",
+                         {IdentityKey(pii_key_, *mobile)}));
+          if (row) {
+            customer = row->Int64(0);
+          }
+        }
+        if (!customer) {
+          KEFU_ASSIGN_OR_RETURN(customer, ResolveCustomer(s, it));
+        }
+        if (masked.empty()) {
+          masked = "-";
+        }
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> ref, it.OptStr("external_ref", 64));
+        KEFU_ASSIGN_OR_RETURN(std::string sms_kind,
+                              it.OneOf("kind", {"alert", "reminder", "campaign", "failure",
+                                                "verification", "other"}));
+        KEFU_ASSIGN_OR_RETURN(std::string body_text, it.Str("text", 500));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> activity, it.OptStr("activity_code", 32));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> code, it.OptStr("error_code", 32));
+        KEFU_ASSIGN_OR_RETURN(std::string status,
+                              it.OneOf("status", {"sent", "delivered", "failed"}, "sent"));
+        KEFU_ASSIGN_OR_RETURN(int64_t sent, it.Int("sent_ms"));
+        return s.Exec("INSERT INTO sms_messages (id, customer_id, external_ref, mobile_masked, "
+                      "kind, text, activity_code, error_code, status, sent_ms) VALUES ($1, $2, "
+                      "$3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (external_ref) DO UPDATE SET "
+                      "status = excluded.status",
+                      {ids_->Next(), customer, ref, masked, sms_kind, body_text, activity, code,
+                       status, sent})
+            .status();
+      };
+    } else {
+      return InvalidArgumentError(
+          "unknown kind '" + std::string(kind) +
+              "': customers, cards, accounts, loans, applications, transactions, journey, sms "
+              "or error_codes",
+          "kind");
+    }
+    // One transaction for the call; each item in a savepoint so a bad one leaves no trace.
+    KEFU_RETURN_IF_ERROR(db_->Transact([&](store::Session& s) -> Status {
+      for (size_t i = 0; i < items->size(); ++i) {
+        if (!(*items)[i].is_object()) {
+          reject(i, InvalidArgumentError("each item must be a JSON object", "items"));
+          continue;
+        }
+        KEFU_RETURN_IF_ERROR(s.Exec("SAVEPOINT ingest_item").status());
+        Status st = fn(s, Item((*items)[i].get_object()), now);
+        if (st.ok()) {
+          ++accepted;
+          KEFU_RETURN_IF_ERROR(s.Exec("RELEASE SAVEPOINT ingest_item").status());
+        } else if (st.code() == StatusCode::kInvalidArgument ||
+                   st.code() == StatusCode::kAlreadyExists ||
+                   st.code() == StatusCode::kFailedPrecondition) {
+          reject(i, st);
+          KEFU_RETURN_IF_ERROR(s.Exec("ROLLBACK TO SAVEPOINT ingest_item").status());
+          KEFU_RETURN_IF_ERROR(s.Exec("RELEASE SAVEPOINT ingest_item").status());
+        } else {
+          return st;  // the database is unwell: the whole call fails and can be retried
+        }
+      }
+      return OkStatus();
+    }));
+  }
+
+  IngestResponse response;
+  response.http_status = 200;
+  response.body = json::serialize(json::object{{"kind", kind},
+                                               {"accepted", accepted},
+                                               {"rejected", rejected},
+                                               {"issues", std::move(issues)}});
+  Result<int64_t> stored = db_->Exec(
+      "INSERT INTO ingest_requests (idempotency_key, kind, request_sha256, http_status, response, "
+      "created_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+      {std::string(key), std::string(kind), sha, int64_t{response.http_status}, response.body,
+       now});
+  if (!stored.ok() && stored.status().code() != StatusCode::kAlreadyExists) {
+    return stored.status();
+  }
+  return response;
+}
+
+}  // namespace kefu::crm

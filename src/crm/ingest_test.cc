@@ -1,0 +1,116 @@
+#include "kefu/crm/ingest.h"
+
+#include <gtest/gtest.h>
+
+#include "kefu/core/pii.h"
+#include "kefu/core/testing/temp_dir.h"
+#include "kefu/crm/customers.h"
+#include "kefu/store/migrate.h"
+
+namespace kefu::crm {
+namespace {
+
+constexpr char kKey[] = "test-pii-key";
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = store::OpenDatabase(dir_.SqliteUrl());
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(*db);
+    ASSERT_TRUE(store::Migrate(*db_, store::KefuMigrations()).ok());
+  }
+  Result<IngestResponse> Apply(std::string_view kind, std::string_view key, std::string_view body) {
+    return ingest_.Apply(kind, key, body, "token:feed");
+  }
+  int64_t Count(const std::string& sql) { return *db_->QueryInt64(sql); }
+
+  kefu::testing::TempDir dir_;
+  std::unique_ptr<store::Database> db_;
+  FakeClock clock_;
+  IdGenerator ids_{&clock_, 2};
+  Ingest ingest_{nullptr, &clock_, &ids_, kKey};
+};
+
+TEST_F(IngestTest, CustomersThenProductsAndActivity) {
+  ingest_ = Ingest(db_.get(), &clock_, &ids_, kKey);
+  auto r = Apply("customers", "k1",
+                 R"({"items": [{"cif": "C001", "name": "张三", "mobile": "13812345678"},
+                               {"cif": "C002", "name": "李四", "mobile": "123"}]})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body.find("\"accepted\":1") != std::string::npos, true) << r->body;
+  EXPECT_NE(r->body.find("\"index\":1"), std::string::npos) << r->body;
+
+  r = Apply("error_codes", "k2",
+            R"({"items": [{"code": "51", "reason": "余额不足", "advice": "请还款后再试"}]})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  r = Apply("cards", "k3",
+            R"({"items": [{"cif": "C001", "card_number": "6222 0212 3456 7890 128", "product": "金卡",
+                           "kind": "credit", "credit_limit_fen": 5000000, "available_fen": 100,
+                           "expiry_month": "2030-01"}]})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->body.find("\"rejected\":0"), std::string::npos) << r->body;
+  r = Apply("transactions", "k4",
+            R"({"items": [{"cif": "C001", "external_ref": "T1", "card_number": "6222021234567890128",
+                           "kind": "purchase", "direction": "out", "amount_fen": 120000,
+                           "channel": "pos", "status": "failed", "error_code": "51",
+                           "occurred_ms": 1767225000000},
+                          {"cif": "C001", "external_ref": "T2", "kind": "purchase",
+                           "direction": "out", "amount_fen": 1, "channel": "pos",
+                           "status": "failed", "error_code": "99", "occurred_ms": 1}]})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->body.find("\"field\":\"error_code\""), std::string::npos) << r->body;
+  r = Apply("sms", "k5",
+            R"({"items": [{"mobile": "13812345678", "kind": "campaign", "external_ref": "S1",
+                           "text": "刷卡满1000送笔记本 活动代码 HD01", "activity_code": "HD01",
+                           "sent_ms": 1767225000000}]})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+
+  Customers customers(db_.get(), &clock_, kKey);
+  auto c = customers.Lookup(LookupKey::Cif("C001"), false);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->cards.size(), 1u);
+  EXPECT_EQ(c->cards[0].number_masked, "***************0128");
+  ASSERT_EQ(c->transactions.size(), 1u);
+  EXPECT_EQ(c->transactions[0].error_reason, "余额不足");
+  ASSERT_EQ(c->sms.size(), 1u);
+  EXPECT_EQ(c->sms[0].activity_code, "HD01");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cards WHERE card_number_masked LIKE '%6222021234567890128%'"),
+            0);
+}
+
+TEST_F(IngestTest, SameKeyReplaysDifferentBodyIsRefused) {
+  ingest_ = Ingest(db_.get(), &clock_, &ids_, kKey);
+  const char* body =
+      R"({"items": [{"code": "51", "reason": "余额不足", "advice": "请还款后再试"}]})";
+  auto first = Apply("error_codes", "same", body);
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->replayed);
+  auto again = Apply("error_codes", "same", body);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->body, first->body);
+  auto other = Apply("error_codes", "same", R"({"items": []})");
+  EXPECT_EQ(other.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(Apply("error_codes", "", body).status().field(), "Idempotency-Key");
+  EXPECT_EQ(Apply("planets", "x", body).status().field(), "kind");
+  EXPECT_EQ(Apply("cards", "y", "[1]").status().field(), "items");
+}
+
+TEST_F(IngestTest, ResendingAnItemChangesNothing) {
+  ingest_ = Ingest(db_.get(), &clock_, &ids_, kKey);
+  ASSERT_TRUE(Apply("customers", "a", R"({"items": [{"cif": "C9", "name": "王五", "email": "w@x.cn"}]})").ok());
+  const char* app = R"({"items": [{"cif": "C9", "external_ref": "A1", "product_kind": "card",
+                                   "product": "白金卡", "stage": "reviewing"}]})";
+  ASSERT_TRUE(Apply("applications", "b", app).ok());
+  ASSERT_TRUE(Apply("applications", "c", app).ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM applications"), 1);
+  ASSERT_TRUE(Apply("applications", "d",
+                    R"({"items": [{"cif": "C9", "external_ref": "A1", "product_kind": "card",
+                                   "product": "白金卡", "stage": "approved"}]})")
+                  .ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM applications WHERE stage = 'approved'"), 1);
+}
+
+}  // namespace
+}  // namespace kefu::crm
