@@ -462,7 +462,10 @@ class SqliteDatabase final : public Database {
     }
     sqlite3_busy_timeout(db, options_.sqlite_busy_timeout_ms);
     connections_open_.fetch_add(1, std::memory_order_relaxed);
-    return std::make_unique<Connection>(db);
+    auto conn = std::make_unique<Connection>(db);
+    // Pages through the memory map instead of a pread per page; a page cache per reader.
+    KEFU_RETURN_IF_ERROR(conn->ExecScript("PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384;"));
+    return conn;
   }
 
   void ReleaseReader(std::unique_ptr<Connection> conn) {
@@ -523,7 +526,10 @@ Result<std::unique_ptr<Database>> OpenSqlite(std::string_view path_view,
   }
   auto writer = std::make_unique<Connection>(db);
   sqlite3_busy_timeout(db, options.sqlite_busy_timeout_ms);
+  // The writer keeps a 64 MiB page cache (the default 2 MiB thrashes on bulk imports with
+  // several indexes) and reads through a memory map.
   KEFU_RETURN_IF_ERROR(writer->ExecScript("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+                                          "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824; "
                                           "PRAGMA synchronous=" +
                                           sync + ";")
                            .WithContext("configure " + path));
