@@ -14,6 +14,7 @@ const Empty = defineComponent({ render: () => null });
 
 const pageComponents = {
   desktop: () => import('../views/DesktopView.vue'),
+  customers: () => import('../views/CustomersView.vue'),
   broadcast: () => import('../views/BroadcastView.vue'),
   users: () => import('../views/UsersView.vue'),
   audit: () => import('../views/AuditView.vue'),

@@ -2,12 +2,12 @@
 // guard both read this list, so a page is never shown in one and refused by the other.
 
 import type { Component } from 'vue';
-import { Bell, Document, Monitor, User } from '@element-plus/icons-vue';
+import { Avatar, Bell, Document, Monitor, User } from '@element-plus/icons-vue';
 import type { Permission } from '../api/types';
 
 export interface NavItem {
   /** Route name, i18n key `nav.<name>` and test id `nav-<name>`. */
-  name: 'desktop' | 'broadcast' | 'users' | 'audit';
+  name: 'desktop' | 'customers' | 'broadcast' | 'users' | 'audit';
   path: string;
   permission: Permission;
   icon: Component;
@@ -15,6 +15,7 @@ export interface NavItem {
 
 export const kNavItems: readonly NavItem[] = [
   { name: 'desktop', path: '/desktop', permission: 'desktop.use', icon: Monitor },
+  { name: 'customers', path: '/customers', permission: 'desktop.use', icon: Avatar },
   { name: 'broadcast', path: '/broadcast', permission: 'broadcast.send', icon: Bell },
   { name: 'users', path: '/users', permission: 'users.read', icon: User },
   { name: 'audit', path: '/audit', permission: 'audit.read', icon: Document },

@@ -52,6 +52,7 @@ const en: Messages = {
   },
   nav: {
     desktop: 'Desktop',
+    customers: 'Customers',
     broadcast: 'Broadcast',
     users: 'Users',
     audit: 'Audit log',

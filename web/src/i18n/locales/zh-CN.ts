@@ -50,6 +50,7 @@ const zhCN = {
   },
   nav: {
     desktop: '工作台',
+    customers: '客户',
     broadcast: '发布公告',
     users: '用户管理',
     audit: '审计日志',

@@ -52,6 +52,7 @@ const zhTW: Messages = {
   },
   nav: {
     desktop: '工作臺',
+    customers: '客戶',
     broadcast: '發布公告',
     users: '使用者管理',
     audit: '稽核日誌',

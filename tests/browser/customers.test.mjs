@@ -1,0 +1,95 @@
+// Browser test of the customer page (#6) against a real `kefu serve` (started by run.sh): a
+// supervisor imports a CSV through the upload, finds a customer, opens the 360 view, records a
+// follow-up, and turns an unknown caller into a prospect. Conditions with timeouts, no sleeps.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(new URL('../../web/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+const kUrl = mustEnv('KEFU_URL');
+const kSupervisorPassword = mustEnv('KEFU_SUPERVISOR_PASSWORD');
+const kScreenshotDir = process.env.KEFU_SCREENSHOT_DIR || '/tmp';
+const kChromium = process.env.KEFU_CHROMIUM || '/usr/bin/chromium';
+
+function mustEnv(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (start this test through tests/browser/run.sh)`);
+  return value;
+}
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: kChromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+});
+after(async () => {
+  await browser?.close();
+});
+
+test('a supervisor imports customers, opens the 360 view and records a follow-up', async (t) => {
+  const context = await browser.newContext({
+    locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1400, height: 900 },
+  });
+  context.setDefaultTimeout(15000);
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+
+  await page.goto(`${kUrl}/login`);
+  await page.getByTestId('login-username').fill('sup1');
+  await page.getByTestId('login-password').fill(kSupervisorPassword);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('nav-customers').filter({ hasText: '客户' }).click();
+  await page.waitForURL(/\/customers$/);
+
+  // The upload: one good row, one bad mobile, one duplicate of the first.
+  const csv = '姓名,手机号码,资产(元),标签\n' +
+              '浏览器甲,13566660001,80000,代发工资\n' +
+              '浏览器乙,123,,\n' +
+              '浏览器甲,13566660001,,\n';
+  await page.getByTestId('import-file').setInputFiles({
+    name: '客户.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8'),
+  });
+  const result = page.getByTestId('import-result');
+  await result.getByText('新增 1').waitFor();
+  await result.getByText('拒绝 1').waitFor();
+  const issues = page.getByTestId('import-issues');
+  await issues.getByText('手机号码').first().waitFor();
+
+  // Search by name, open the 360 view: masked mobile, tier from the assets, the tag.
+  await page.getByTestId('customer-query').fill('浏览器');
+  await page.getByTestId('customer-search').click();
+  const results = page.getByTestId('customer-results');
+  await results.getByText('浏览器甲').waitFor();
+  await results.getByRole('button', { name: '查看' }).first().click();
+  const view = page.getByTestId('customer-360');
+  await view.getByTestId('c360-name').filter({ hasText: '浏览器甲' }).waitFor();
+  assert.equal(await view.getByTestId('c360-mobile').innerText(), '135****0001');
+  await view.getByText('金卡').first().waitFor();
+  await view.getByTestId('c360-tag').filter({ hasText: '代发工资' }).waitFor();
+
+  // A follow-up appears in the list.
+  await view.getByRole('tab', { name: '跟进记录' }).click();
+  await page.getByTestId('followup-content').fill('客户咨询分期手续费');
+  await page.getByTestId('followup-next').fill('周五回电');
+  await page.getByTestId('followup-add').click();
+  await page.getByTestId('followup-list').getByText('客户咨询分期手续费').waitFor();
+
+  // An unknown caller: offer and create the prospect, which opens its 360 view.
+  await page.getByTestId('customer-query').fill('13566669999');
+  await page.getByTestId('customer-search').click();
+  await page.getByTestId('unknown-caller').waitFor();
+  await page.getByTestId('create-prospect').click();
+  await view.getByTestId('c360-name').filter({ hasText: '未知来电' }).waitFor();
+
+  await page.screenshot({ path: path.join(kScreenshotDir, 'kefu-customers.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+});

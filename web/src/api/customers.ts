@@ -1,0 +1,175 @@
+// Typed calls of the customer routes (#6): search, the 360 view, prospects, profile edits,
+// owners, follow-ups and the import upload.
+
+import { request } from './http';
+
+export interface CustomerSummary {
+  id: string;
+  name: string;
+  mobile: string | null;
+  tier: string;
+  tier_label: string;
+  status: string;
+  branch_name: string | null;
+  owner_agent_name: string | null;
+  updated_ms: number;
+}
+
+export interface Transaction {
+  id: string;
+  card_masked: string | null;
+  kind: string;
+  direction: string;
+  amount_fen: number;
+  currency: string;
+  merchant: string | null;
+  channel: string;
+  status: string;
+  error_code: string | null;
+  error_reason: string | null;
+  error_advice: string | null;
+  occurred_ms: number;
+}
+
+export interface FollowUp {
+  id: string;
+  author_name: string;
+  channel: string;
+  content: string;
+  next_step: string | null;
+  due_ms: number | null;
+  done_ms: number | null;
+  created_ms: number;
+}
+
+export interface Customer360 {
+  found: true;
+  id: string;
+  cif: string | null;
+  name: string;
+  gender: string | null;
+  birth_date: string | null;
+  tier: string;
+  tier_label: string;
+  segment: string | null;
+  customer_type: string | null;
+  assets_fen: number | null;
+  status: string;
+  region_name: string | null;
+  branch_name: string | null;
+  preferred_script: string;
+  owner_agent_id: string | null;
+  owner_agent_name: string | null;
+  masked: boolean;
+  mobile: string | null;
+  other_mobiles: string[];
+  id_type: string;
+  id_number: string | null;
+  email: string | null;
+  consent: Record<string, boolean>;
+  tags: string[];
+  cards: {
+    id: string; number_masked: string; product: string; kind: string;
+    credit_limit_fen: number | null; available_fen: number; due_day: number | null;
+    status: string;
+  }[];
+  accounts: { id: string; account_masked: string; kind: string; balance_fen: number; status: string }[];
+  loans: { id: string; product: string; balance_fen: number; overdue_days: number; status: string }[];
+  transactions: Transaction[];
+  failed_transactions_30d: number;
+  applications: {
+    id: string; product_kind: string; product: string; stage: string; stage_note: string | null;
+    updated_ms: number;
+  }[];
+  sms: {
+    id: string; kind: string; text: string; activity_code: string | null;
+    error_code: string | null; error_reason: string | null; status: string; sent_ms: number;
+  }[];
+  journey: {
+    id: string; channel: string; step: string; outcome: string; error_code: string | null;
+    occurred_ms: number;
+  }[];
+  follow_ups: FollowUp[];
+  owner_history: {
+    agent_id: string | null; agent_name: string | null; reason: string; changed_by: string;
+    changed_ms: number;
+  }[];
+}
+
+export interface UnknownCaller {
+  found: false;
+  unknown_caller: true;
+  by: string;
+}
+
+export interface ImportIssue {
+  line: number;
+  column: string;
+  reason: string;
+  value: string;
+  warning: boolean;
+}
+
+export interface ImportResult {
+  job_id: string;
+  encoding: string;
+  rows: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  merged_in_file: number;
+  rejected: number;
+  warnings: number;
+  ignored_columns: string[];
+  issues: ImportIssue[];
+  issues_total: number;
+  elapsed_ms: number;
+}
+
+export function searchCustomers(q: string): Promise<{ items: CustomerSummary[] }> {
+  return request('GET', '/customers', { query: { q, limit: 50 } });
+}
+
+export function lookupCustomer(key: Record<string, string>, unmask = false):
+    Promise<Customer360 | UnknownCaller> {
+  return request('GET', '/customers/lookup', { query: { ...key, unmask: unmask ? 'true' : null } });
+}
+
+export function createProspect(mobile: string, name?: string): Promise<{ id: string }> {
+  return request('POST', '/customers', { body: { mobile, name: name || undefined } });
+}
+
+export interface ProfilePatch {
+  tier?: string;
+  segment?: string;
+  customer_type?: string;
+  preferred_script?: string;
+  tags?: string[];
+  marketing_consent?: boolean;
+}
+
+export function updateCustomer(id: string, patch: ProfilePatch): Promise<void> {
+  return request('PATCH', `/customers/${id}`, { body: patch });
+}
+
+export function changeOwner(id: string, agentId: string | null): Promise<unknown> {
+  return request('POST', `/customers/${id}/owner`, { body: { agent_id: agentId } });
+}
+
+export function addFollowUp(id: string, channel: string, content: string, nextStep: string):
+    Promise<{ id: string }> {
+  return request('POST', `/customers/${id}/follow-ups`, {
+    body: { channel, content, next_step: nextStep || undefined },
+  });
+}
+
+export function completeFollowUp(id: string): Promise<void> {
+  return request('POST', `/follow-ups/${id}/done`);
+}
+
+export function importCustomers(fileName: string, contentBase64: string, dryRun: boolean):
+    Promise<ImportResult> {
+  return request('POST', '/customers/import', {
+    body: { file_name: fileName, content_base64: contentBase64, dry_run: dryRun },
+  });
+}
