@@ -13,15 +13,7 @@ namespace kefu::crm {
 namespace {
 
 std::string MaskMobileValue(const std::optional<std::string>& mobile) {
-  if (!mobile) {
-    return {};
-  }
-  Result<std::string> m = pii::NormalizeMobile(*mobile);
-  if (m.ok()) {
-    return pii::MaskMobile(*m);
-  }
-  return mobile->size() > 4 ? std::string(mobile->size() - 4, '*') + mobile->substr(mobile->size() - 4)
-                            : std::string(mobile->size(), '*');
+  return mobile ? MaskStoredMobile(*mobile) : std::string();
 }
 
 constexpr std::string_view kSummarySelect =

@@ -26,18 +26,6 @@ constexpr std::string_view kProfileSelect =
 
 // Keeps the last four characters. For stored values the pii masks cannot take (a passport
 // number, a legacy landline): showing more than the tail would defeat the mask.
-std::string MaskTail(std::string_view value) {
-  if (value.size() <= 4) {
-    return std::string(value.size(), '*');
-  }
-  return std::string(value.size() - 4, '*') + std::string(value.substr(value.size() - 4));
-}
-
-std::string MaskStoredMobile(const std::string& mobile) {
-  Result<std::string> normalized = pii::NormalizeMobile(mobile);
-  return normalized.ok() ? pii::MaskMobile(*normalized) : MaskTail(mobile);
-}
-
 std::string MaskStoredIdNumber(const std::string& id_number) {
   Result<std::string> normalized = pii::NormalizeIdNumber(id_number);
   return normalized.ok() ? pii::MaskIdNumber(*normalized) : MaskTail(id_number);

@@ -106,13 +106,6 @@ std::string HeaderKey(std::string_view header) {
   return out;
 }
 
-std::string MaskTail(std::string_view value) {
-  if (value.size() <= 4) {
-    return std::string(value.size(), '*');
-  }
-  return std::string(value.size() - 4, '*') + std::string(value.substr(value.size() - 4));
-}
-
 std::string MaskFor(int field, const std::string& value) {
   if (value.empty()) {
     return value;
@@ -177,6 +170,30 @@ std::string NormalizeName(std::string_view raw) {
 }
 
 }  // namespace
+
+std::string MaskTail(std::string_view value) {
+  if (value.size() <= 4) {
+    return std::string(value.size(), '*');
+  }
+  return std::string(value.size() - 4, '*') + std::string(value.substr(value.size() - 4));
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : digest) {
+    out.push_back(hex[b >> 4]);
+    out.push_back(hex[b & 15]);
+  }
+  return out;
+}
+
+std::string MaskStoredMobile(std::string_view mobile) {
+  Result<std::string> normalized = pii::NormalizeMobile(mobile);
+  return normalized.ok() ? pii::MaskMobile(*normalized) : MaskTail(mobile);
+}
 
 // Mainland mobiles through pii; Hong Kong (+852, 8 digits), Macau (+853, 8 digits) and Taiwan
 // (+886 9xxxxxxxx) mobiles as "+852xxxxxxxx".
@@ -467,17 +484,6 @@ struct Reference {
   std::vector<std::pair<int64_t, int64_t>> agent_teams;                   // (agent, team)
 };
 
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 15]);
-  }
-  return out;
-}
 
 constexpr std::string_view kSelectRecord =
     "SELECT id, cif, name, gender, birth_date, mobile, email, id_type, id_number, tier, segment, "

@@ -15,17 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 15]);
-  }
-  return out;
-}
 
 // Typed access to one item's fields; every error names the field.
 class Item {
@@ -130,13 +119,6 @@ Status CheckErrorCode(store::Session& s, const std::optional<std::string>& code)
         "error_code");
   }
   return OkStatus();
-}
-
-std::string MaskAccount(const std::string& number) {
-  if (number.size() <= 4) {
-    return std::string(number.size(), '*');
-  }
-  return std::string(number.size() - 4, '*') + number.substr(number.size() - 4);
 }
 
 using ItemFn = std::function<Status(store::Session&, const Item&, int64_t now)>;
@@ -296,7 +278,7 @@ Result<IngestResponse> Ingest::Apply(std::string_view kind, std::string_view key
                       "$2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (external_ref) DO UPDATE "
                       "SET balance_fen = excluded.balance_fen, status = excluded.status, "
                       "updated_ms = excluded.updated_ms",
-                      {ids_->Next(), customer, ref, MaskAccount(number), account_kind,
+                      {ids_->Next(), customer, ref, MaskTail(number), account_kind,
                        currency.value_or("CNY"), balance, status, opened.value_or(t), t})
             .status();
       };
@@ -426,7 +408,7 @@ Result<IngestResponse> Ingest::Apply(std::string_view kind, std::string_view key
           if (!mobile.ok()) {
             return InvalidArgumentError(mobile.status().message(), "mobile");
           }
-          masked = mobile->size() == 11 ? pii::MaskMobile(*mobile) : MaskAccount(*mobile);
+          masked = mobile->size() == 11 ? pii::MaskMobile(*mobile) : MaskTail(*mobile);
           KEFU_ASSIGN_OR_RETURN(
               std::optional<store::Row> row,
               s.QueryOne("SELECT customer_id FROM customer_keys WHERE kind = 'mobile' AND "

@@ -12,4 +12,14 @@ namespace kefu::crm {
 // with their country code. kInvalidArgument (field "mobile") otherwise.
 Result<std::string> NormalizeAnyMobile(std::string_view raw);
 
+// Stars all but the last four characters: for stored values the pii masks cannot take (a
+// passport number, a legacy landline, an account number).
+std::string MaskTail(std::string_view value);
+
+// A stored mobile as agents see it: 138****5678, or MaskTail for other forms.
+std::string MaskStoredMobile(std::string_view mobile);
+
+// SHA-256 as 64 lowercase hex characters (file fingerprints, idempotency request hashes).
+std::string Sha256Hex(std::string_view bytes);
+
 }  // namespace kefu::crm
