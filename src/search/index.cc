@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <mutex>
 #include <shared_mutex>
@@ -22,10 +23,14 @@ using internal::TermKind;
 using TermFreq = std::array<uint8_t, kFieldCount>;
 
 // Hits ranked by BM25F alone, then re-ranked with the phrase boost. A phrase boost of at most
-// 1 + Options::phrase_boost rarely lifts a document from further down.
-constexpr size_t kRerankDepth = 100;
-// Candidates that receive the single-character scores (phase two of Search).
-constexpr size_t kChar2Depth = 300;
+// 1 + Options::phrase_boost rarely lifts a document from further down. It is also the k of the
+// MaxScore top-k, so a larger depth prunes less.
+constexpr size_t kRerankDepth = 20;
+// Terms a query keeps under OR semantics (Search: long queries).
+constexpr size_t kMaxQueryTerms = 32;
+// The per-term score bounds are recomputed once the average field lengths have grown by this
+// factor since they were (bounds scale with it; see Impl::BoundSlack).
+constexpr double kMaxBoundSlack = 1.25;
 // Compaction runs once this share of the postings belongs to removed documents.
 constexpr double kCompactDeadShare = 0.25;
 
@@ -281,37 +286,46 @@ Result<AnalyzedQuery> AnalyzeQuery(const std::string& raw, const Options& option
   return out;
 }
 
-// Per-thread scratch for accumulating scores, reused across searches so a query does not
-// allocate and clear an array the size of the index. Entries are valid only where
-// stamp == generation, which makes "clearing" one increment.
-struct Scratch {
-  std::vector<uint32_t> stamp;
-  std::vector<float> score;
-  std::vector<uint16_t> matched;
-  std::vector<uint32_t> touched;
-  uint32_t generation = 0;
-
-  void Begin(size_t slots) {
-    if (stamp.size() < slots) {
-      stamp.resize(slots, 0);
-      score.resize(slots);
-      matched.resize(slots);
-    }
-    touched.clear();
-    if (++generation == 0) {
-      std::fill(stamp.begin(), stamp.end(), 0);
-      generation = 1;
-    }
-  }
-  void Touch(uint32_t slot) {
-    if (stamp[slot] != generation) {
-      stamp[slot] = generation;
-      score[slot] = 0;
-      matched[slot] = 0;
-      touched.push_back(slot);
-    }
-  }
+// A query term's place in the MaxScore loop of Index::Search.
+struct Cursor {
+  const Posting* it = nullptr;
+  const Posting* end = nullptr;
+  float weight = 0;  // query weight × idf × (k1 + 1)
+  float bound = 0;   // the most this term adds to any document's score
+  bool counts = false;
+  bool is_char = false;
 };
+
+// Per-thread accumulator for one window of slots in Index::Search; all zero between uses.
+struct Window {
+  static constexpr uint32_t kSlots = 4096;
+  static constexpr size_t kWords = kSlots / 64;
+  std::array<float, kSlots> score{};
+  std::array<uint16_t, kSlots> matched{};
+  std::array<uint16_t, kSlots> chars{};
+  std::array<uint64_t, kWords> touched{};
+
+  bool Touched(uint32_t j) const { return (touched[j / 64] >> (j % 64)) & 1; }
+  void Touch(uint32_t j) { touched[j / 64] |= uint64_t{1} << (j % 64); }
+};
+
+// First posting at or after `slot`, galloping from `it`: the lists are long and the probes move
+// forward in small steps, so this beats a binary search over the whole rest.
+const Posting* AdvanceTo(const Posting* it, const Posting* end, uint32_t slot) {
+  if (it == end || it->slot >= slot) {
+    return it;
+  }
+  size_t step = 1;
+  const auto left = static_cast<size_t>(end - it);
+  size_t lo = 0;  // it[lo].slot < slot
+  while (lo + step < left && it[lo + step].slot < slot) {
+    lo += step;
+    step *= 2;
+  }
+  const size_t hi = std::min(lo + step, left);
+  return std::lower_bound(it + lo + 1, it + hi, slot,
+                          [](const Posting& p, uint32_t s) { return p.slot < s; });
+}
 
 bool Contains(const std::vector<uint32_t>& ids, uint32_t id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
@@ -334,6 +348,12 @@ struct Index::Impl {
   std::unordered_map<std::string, std::vector<uint32_t>> code_slots;
   std::unordered_map<std::string, uint32_t> strings;  // interned type/category/attributes
   std::array<double, kFieldCount> total_length{};
+  // Per term: an upper bound of its weighted, length-normalised term frequency (the BM25F tf')
+  // in any document, computed with the average field lengths `bound_avg`. The lengths only
+  // move the bound by their growth since (BoundSlack), so a write does not rescan the postings.
+  std::vector<float> max_tf;
+  std::array<double, kFieldCount> bound_avg{};
+  bool bounds_stale = true;
   size_t alive = 0;
   size_t total_postings = 0;
   size_t dead_postings = 0;
@@ -381,6 +401,33 @@ struct Index::Impl {
     --alive;
   }
 
+  // tf' of one posting with the field lengths normalised by `avg`.
+  float WeightedTf(const TermFreq& tf, const std::array<uint32_t, kFieldCount>& length,
+                   const std::array<double, kFieldCount>& avg) const {
+    double out = 0;
+    for (size_t f = 0; f < kFieldCount; ++f) {
+      if (tf[f] == 0) {
+        continue;
+      }
+      const double ratio = avg[f] > 0 ? length[f] / avg[f] : 1.0;
+      out += tf[f] * options.field_weight[f] / (1.0 - options.b + options.b * ratio);
+    }
+    return static_cast<float>(out);
+  }
+
+  // How much the norms may have grown since the bounds were computed: a field's norm
+  // w / (1 - b + b·len/avg) grows at most by avg_now / avg_then.
+  double BoundSlack() const {
+    double slack = 1.0;
+    for (size_t f = 0; f < kFieldCount; ++f) {
+      const double avg = alive > 0 ? total_length[f] / static_cast<double>(alive) : 0;
+      if (bound_avg[f] > 0) {
+        slack = std::max(slack, avg / bound_avg[f]);
+      }
+    }
+    return slack;
+  }
+
   void AddLocked(Analyzed a) {
     if (const auto it = slot_of.find(a.doc.id); it != slot_of.end()) {
       RemoveLocked(it->second);
@@ -393,14 +440,21 @@ struct Index::Impl {
       if (inserted) {
         df.push_back(0);
         postings.emplace_back();
+        max_tf.push_back(0);
       }
       ++df[it->second];
       postings[it->second].push_back({s, tf});
+      if (!bounds_stale) {
+        max_tf[it->second] =
+            std::max(max_tf[it->second], WeightedTf(tf, a.length, bound_avg));
+      }
       slot.terms.push_back(it->second);
     }
     total_postings += a.terms.size();
     for (size_t f = 0; f < kFieldCount; ++f) {
       total_length[f] += a.length[f];
+      // A field no document had when the bounds were computed has no scale to bound it by.
+      bounds_stale = bounds_stale || (a.length[f] > 0 && bound_avg[f] == 0);
     }
     slot.type = Intern(a.doc.type);
     slot.category = Intern(a.doc.category);
@@ -482,6 +536,26 @@ struct Index::Impl {
         norm[s * kFieldCount + f] =
             static_cast<float>(options.field_weight[f] / (1.0 - b + b * ratio));
       }
+    }
+    if (bounds_stale || BoundSlack() > kMaxBoundSlack) {
+      // O(postings): BulkLoad, the first writes, and when the lengths drifted.
+      for (size_t f = 0; f < kFieldCount; ++f) {
+        bound_avg[f] = alive > 0 ? total_length[f] / static_cast<double>(alive) : 0;
+      }
+      for (size_t t = 0; t < postings.size(); ++t) {
+        float best = 0;
+        for (const Posting& p : postings[t]) {
+          const float* n = &norm[static_cast<size_t>(p.slot) * kFieldCount];
+          float tf = 0;
+          for (size_t f = 0; f < kFieldCount; ++f) {
+            tf += static_cast<float>(p.tf[f]) * n[f];
+          }
+          best = std::max(best, tf);
+        }
+        // float rounding must never make the bound smaller than a score it bounds
+        max_tf[t] = best * 1.0001f;
+      }
+      bounds_stale = false;
     }
   }
 
@@ -583,6 +657,9 @@ void Index::Clear() {
   std::swap(impl_->code_slots, fresh->code_slots);
   std::swap(impl_->strings, fresh->strings);
   std::swap(impl_->total_length, fresh->total_length);
+  std::swap(impl_->max_tf, fresh->max_tf);
+  std::swap(impl_->bound_avg, fresh->bound_avg);
+  impl_->bounds_stale = true;
   impl_->alive = impl_->total_postings = impl_->dead_postings = 0;
   lock.unlock();
 }
@@ -620,60 +697,52 @@ Result<std::vector<Hit>> Index::Search(const Query& q) const {
   const Options& options = impl_->options;
   KEFU_ASSIGN_OR_RETURN(AnalyzedQuery aq, AnalyzeQuery(q.text, options));
 
-  static thread_local Scratch scratch;
   std::shared_lock lock(impl_->mu);
   const Impl& index = *impl_;
   if (index.alive == 0) {
     return hits;
   }
-  scratch.Begin(index.slots.size());
   const double n = static_cast<double>(index.alive);
   const auto k1 = static_cast<float>(options.k1);
-  // Two phases. Terms that count (pairs, words, codes, synonyms) make and score candidates.
-  // Single characters of a longer query never make a candidate (see min_should_match) and
-  // their posting lists are the longest in the index, so they are added in phase two, only to
-  // the best kChar2Depth candidates, by binary search in the lists instead of a scan.
-  std::vector<std::pair<uint32_t, float>> char_terms;  // term id, weight × idf × (k1 + 1)
-  auto term_weight = [&](const QueryTerm& qt, uint32_t id) {
-    const double df = index.df[id];
-    return static_cast<float>(qt.weight * std::log(1.0 + (n - df + 0.5) / (df + 0.5)) * (k1 + 1));
-  };
-  auto bm25f = [&](const Posting& p) {
-    const float* norm = &index.norm[static_cast<size_t>(p.slot) * kFieldCount];
-    float tf = 0;
-    for (size_t f = 0; f < kFieldCount; ++f) {
-      tf += static_cast<float>(p.tf[f]) * norm[f];
-    }
-    return tf / (tf + k1);
-  };
-  const bool any_dead = index.dead_postings > 0;
+  // 0.1 % above the slack: float sums must never exceed the bounds they are compared with.
+  const double slack = index.BoundSlack() * 1.001;
+  std::vector<Cursor> cursors;
+  cursors.reserve(aq.terms.size());
   for (const QueryTerm& qt : aq.terms) {
     const auto it = index.term_ids.find(qt.term);
     if (it == index.term_ids.end() || index.df[it->second] == 0) {
       continue;
     }
-    const float weight = term_weight(qt, it->second);
-    if (!qt.counts) {
-      char_terms.emplace_back(it->second, weight);
-      continue;
-    }
-    for (const Posting& p : index.postings[it->second]) {
-      if (any_dead && index.dead[p.slot]) {
-        continue;
-      }
-      scratch.Touch(p.slot);
-      ++scratch.matched[p.slot];
-      scratch.score[p.slot] += weight * bm25f(p);
-    }
+    const double df = index.df[it->second];
+    const std::vector<Posting>& list = index.postings[it->second];
+    Cursor c;
+    c.it = list.data();
+    c.end = list.data() + list.size();
+    c.weight =
+        static_cast<float>(qt.weight * std::log(1.0 + (n - df + 0.5) / (df + 0.5)) * (k1 + 1));
+    const double tf = index.max_tf[it->second] * slack;
+    c.bound = static_cast<float>(c.weight * tf / (tf + k1) * 1.001);
+    c.counts = qt.counts;
+    c.is_char = internal::KindOf(qt.term) == TermKind::kChar;
+    cursors.push_back(c);
   }
-  std::vector<uint32_t> code_hits;
-  for (const auto& code : aq.codes) {
-    if (const auto it = index.code_slots.find(code); it != index.code_slots.end()) {
-      for (uint32_t s : it->second) {
-        scratch.Touch(s);
-        code_hits.push_back(s);
-      }
-    }
+  std::sort(cursors.begin(), cursors.end(),
+            [](const Cursor& a, const Cursor& b) { return a.bound > b.bound; });
+  // A long query (a pasted message) has hundreds of terms, most of them common; with OR
+  // semantics it keeps only its most informative ones, as Lucene's MoreLikeThis does. Cost
+  // per document grows with the number of lists, and the dropped terms could add little.
+  if (q.min_should_match == 0.0 && cursors.size() > kMaxQueryTerms) {
+    cursors.resize(kMaxQueryTerms);
+  }
+  std::reverse(cursors.begin(), cursors.end());
+  // prefix[i]: the most cursors[0..i] together add to a document's score.
+  std::vector<float> prefix(cursors.size());
+  for (size_t i = 0; i < cursors.size(); ++i) {
+    prefix[i] = cursors[i].bound + (i > 0 ? prefix[i - 1] : 0.0f);
+  }
+  std::vector<const Posting*> list_begin(cursors.size());
+  for (size_t i = 0; i < cursors.size(); ++i) {
+    list_begin[i] = cursors[i].it;
   }
 
   auto ids = [&](const std::vector<std::string>& names) {
@@ -690,9 +759,14 @@ Result<std::vector<Hit>> Index::Search(const Query& q) const {
     attributes.emplace_back(index.Lookup(key), ids(values));
   }
   // At least one counting term always: a document sharing only single characters with a
-  // query that has pairs or words is noise (存款 for 还款), however low it would rank.
+  // query that has pairs or words is noise (存款 for 还款), however low it would rank — unless
+  // it shares Options::min_shared_chars distinct characters of the query (不能借款 for 借不到).
   const auto required = std::max<size_t>(
       1, static_cast<size_t>(std::ceil(q.min_should_match * static_cast<double>(aq.counted) - 1e-9)));
+  const size_t min_chars = q.min_should_match == 0.0 ? options.min_shared_chars : 0;
+  auto eligible = [&](size_t matched, size_t chars) {
+    return matched >= required || (min_chars > 0 && chars >= min_chars);
+  };
 
   struct Candidate {
     uint32_t slot;
@@ -709,48 +783,146 @@ Result<std::vector<Hit>> Index::Search(const Query& q) const {
     }
     return index.meta[a.slot].id < index.meta[b.slot].id;
   };
-  // The best `depth` candidates in a heap whose top is the worst kept: a query with a common
-  // pair touches tens of thousands of documents, and sorting them all would dominate.
-  const size_t depth = std::max(char_terms.empty() ? kRerankDepth : kChar2Depth,
-                                q.offset + q.limit);
+
+  // MaxScore (Turtle & Flood 1995), document at a time in slot order: the best `depth`
+  // documents so far sit in a heap whose top is the worst kept, with score theta. A term whose
+  // bound, together with the bounds of all weaker terms, cannot lift a document above theta no
+  // longer proposes documents ("non-essential"); it is probed, by galloping, only for documents
+  // a stronger term proposed, and not at all once the score so far plus the remaining bounds
+  // falls short. The single characters and the common pairs have the longest lists and the
+  // smallest bounds, so they drop out first and their lists are mostly skipped.
+  const size_t depth = std::max(kRerankDepth, q.offset + q.limit);
   std::vector<Candidate> candidates;
   candidates.reserve(depth + 1);
-  for (uint32_t s : scratch.touched) {
-    const bool code = !code_hits.empty() && Contains(code_hits, s);
-    if (!code && scratch.matched[s] < required) {
-      continue;
+  float theta = 0;
+  size_t first_essential = 0;
+  const size_t m = cursors.size();
+  const bool any_dead = index.dead_postings > 0;
+  auto weighted_tf = [&](const Posting& p) {
+    const float* norm = &index.norm[static_cast<size_t>(p.slot) * kFieldCount];
+    float tf = 0;
+    for (size_t f = 0; f < kFieldCount; ++f) {
+      tf += static_cast<float>(p.tf[f]) * norm[f];
     }
-    const Candidate c{s, scratch.score[s], code};
-    if (candidates.size() == depth && !better(c, candidates.front())) {
-      continue;
-    }
-    if (!index.PassesFilter(s, q, types, categories, attributes)) {
-      continue;
-    }
-    candidates.push_back(c);
-    std::push_heap(candidates.begin(), candidates.end(), better);
-    if (candidates.size() > depth) {
-      std::pop_heap(candidates.begin(), candidates.end(), better);
-      candidates.pop_back();
-    }
-  }
-  if (!char_terms.empty()) {
-    for (auto& c : candidates) {
-      for (const auto& [term, weight] : char_terms) {
-        const auto& list = index.postings[term];
-        const auto at = std::lower_bound(
-            list.begin(), list.end(), c.slot,
-            [](const Posting& p, uint32_t slot) { return p.slot < slot; });
-        if (at != list.end() && at->slot == c.slot) {
-          c.score += weight * bm25f(*at);
-        }
+    return tf;
+  };
+  // The essential lists are merged a window of slots at a time into a small accumulator
+  // (Lucene's BooleanScorer): O(1) per posting however many lists there are, where a
+  // document-at-a-time merge pays for every list at every document.
+  static thread_local Window window;
+  while (true) {
+    uint32_t base = UINT32_MAX;
+    for (size_t i = first_essential; i < m; ++i) {
+      if (cursors[i].it != cursors[i].end) {
+        base = std::min(base, cursors[i].it->slot);
       }
     }
-    std::sort(candidates.begin(), candidates.end(), better);
-    candidates.resize(std::min(candidates.size(), std::max(kRerankDepth, q.offset + q.limit)));
-  } else {
-    std::sort_heap(candidates.begin(), candidates.end(), better);
+    if (base == UINT32_MAX) {
+      break;
+    }
+    const uint64_t limit = static_cast<uint64_t>(base) + Window::kSlots;
+    const size_t essential_from = first_essential;
+    for (size_t i = essential_from; i < m; ++i) {
+      Cursor& c = cursors[i];
+      for (; c.it != c.end && c.it->slot < limit; ++c.it) {
+        const uint32_t j = c.it->slot - base;
+        if (!window.Touched(j)) {
+          window.Touch(j);
+        }
+        const float tf = weighted_tf(*c.it);
+        window.score[j] += c.weight * tf / (tf + k1);
+        window.matched[j] += c.counts ? 1 : 0;
+        window.chars[j] += c.is_char ? 1 : 0;
+      }
+    }
+    for (size_t word = 0; word < Window::kWords; ++word) {
+      for (uint64_t bits = window.touched[word]; bits != 0; bits &= bits - 1) {
+        const auto j = static_cast<uint32_t>(word * 64 + static_cast<size_t>(std::countr_zero(bits)));
+        const uint32_t d = base + j;
+        float score = window.score[j];
+        size_t matched = window.matched[j];
+        size_t chars = window.chars[j];
+        window.score[j] = 0;
+        window.matched[j] = 0;
+        window.chars[j] = 0;
+        if (any_dead && index.dead[d]) {
+          continue;
+        }
+        bool pruned = false;
+        for (size_t i = essential_from; i-- > 0;) {
+          if (score + prefix[i] < theta) {
+            pruned = true;
+            break;
+          }
+          Cursor& c = cursors[i];
+          c.it = AdvanceTo(c.it, c.end, d);
+          if (c.it != c.end && c.it->slot == d) {
+            const float tf = weighted_tf(*c.it);
+            score += c.weight * tf / (tf + k1);
+            matched += c.counts ? 1 : 0;
+            chars += c.is_char ? 1 : 0;
+          }
+        }
+        if (pruned || !eligible(matched, chars)) {
+          continue;
+        }
+        const Candidate cand{d, score, false};
+        if (candidates.size() == depth && !better(cand, candidates.front())) {
+          continue;
+        }
+        if (!index.PassesFilter(d, q, types, categories, attributes)) {
+          continue;
+        }
+        candidates.push_back(cand);
+        std::push_heap(candidates.begin(), candidates.end(), better);
+        if (candidates.size() > depth) {
+          std::pop_heap(candidates.begin(), candidates.end(), better);
+          candidates.pop_back();
+        }
+        if (candidates.size() == depth) {
+          theta = candidates.front().score;
+          while (first_essential < m && prefix[first_essential] < theta) {
+            ++first_essential;
+          }
+        }
+      }
+      window.touched[word] = 0;
+    }
   }
+  // Exact code matches rank first whatever their text score.
+  for (const auto& code : aq.codes) {
+    const auto it = index.code_slots.find(code);
+    if (it == index.code_slots.end()) {
+      continue;
+    }
+    for (uint32_t s : it->second) {
+      const auto kept = std::find_if(candidates.begin(), candidates.end(),
+                                     [&](const Candidate& c) { return c.slot == s; });
+      if (kept != candidates.end()) {
+        kept->code = true;
+        continue;
+      }
+      if ((any_dead && index.dead[s]) || !index.PassesFilter(s, q, types, categories, attributes)) {
+        continue;
+      }
+      const float* norm = &index.norm[static_cast<size_t>(s) * kFieldCount];
+      float score = 0;
+      for (size_t i = 0; i < m; ++i) {
+        const Posting* at = std::lower_bound(
+            list_begin[i], cursors[i].end, s,
+            [](const Posting& p, uint32_t slot) { return p.slot < slot; });
+        if (at != cursors[i].end && at->slot == s) {
+          float tf = 0;
+          for (size_t f = 0; f < kFieldCount; ++f) {
+            tf += static_cast<float>(at->tf[f]) * norm[f];
+          }
+          score += cursors[i].weight * tf / (tf + k1);
+        }
+      }
+      candidates.push_back({s, score, true});
+    }
+  }
+  std::sort(candidates.begin(), candidates.end(), better);
   if (!aq.phrases.empty() && options.phrase_boost > 0) {
     for (auto& c : candidates) {
       const Slot& slot = index.slots[c.slot];

@@ -313,6 +313,79 @@ TEST_F(IndexTest, RandomQueriesNeverCrash) {
   }
 }
 
+// Property: MaxScore pruning (a small top-k) never changes which documents come first. The
+// index grows by single Upserts with ever longer texts, so the score bounds are also exercised
+// after the average lengths moved (their slack) and after removals. The phrase boost is off:
+// it re-ranks only the pruned top-k by design.
+TEST(PruningTest, TopHitsEqualUnprunedRanking) {
+  std::mt19937 rng(11);
+  const std::vector<std::string> words = {"信用卡", "还款", "额度", "微粒贷", "借款", "利息",
+                                          "怎么", "为什么", "手机", "银行", "开通", "失败",
+                                          "账单", "分期", "密码", "转账", "到账", "提前"};
+  Options options;
+  options.phrase_boost = 0;
+  Index index(options);
+  auto sentence = [&](int n) {
+    std::string out;
+    for (int k = 0; k < n; ++k) {
+      out += words[rng() % words.size()];
+    }
+    return out;
+  };
+  for (int64_t id = 1; id <= 600; ++id) {
+    const int length = 2 + static_cast<int>(id / 60);
+    ASSERT_TRUE(index.Upsert(Faq(id, sentence(length), sentence(static_cast<int>(rng() % 6)))).ok());
+    if (id % 50 == 0) {
+      ASSERT_TRUE(index.Remove(id - 7).ok());
+    }
+  }
+  for (int i = 0; i < 200; ++i) {
+    Query query;
+    query.text = sentence(1 + static_cast<int>(rng() % 5));
+    query.highlight = false;
+    query.limit = 10;
+    Result<std::vector<Hit>> pruned = index.Search(query);
+    query.limit = Index::kMaxLimit;
+    Result<std::vector<Hit>> full = index.Search(query);
+    ASSERT_TRUE(pruned.ok() && full.ok());
+    ASSERT_LE(pruned->size(), full->size());
+    for (size_t k = 0; k < pruned->size(); ++k) {
+      EXPECT_EQ((*pruned)[k].id, (*full)[k].id) << query.text << " rank " << k;
+      EXPECT_FLOAT_EQ(static_cast<float>((*pruned)[k].score),
+                      static_cast<float>((*full)[k].score));
+    }
+  }
+}
+
+TEST(SharedCharactersTest, TwoSharedCharactersMatchWithoutAPair) {
+  Options options;
+  Index index(options);
+  ASSERT_TRUE(index.Upsert(Faq(1, "不能借款")).ok());
+  ASSERT_TRUE(index.Upsert(Faq(2, "存款利息")).ok());
+  EXPECT_THAT(Ids(index, "借不到"), ElementsAre(1));  // shares 借 and 不, no pair
+  EXPECT_THAT(Ids(index, "还款"), IsEmpty());         // one shared character is not a match
+  Query strict;
+  strict.text = "借不到";
+  strict.min_should_match = 0.5;
+  EXPECT_THAT(Ids(index, strict), IsEmpty());
+
+  options.min_shared_chars = 0;
+  Index pairs_only(options);
+  ASSERT_TRUE(pairs_only.Upsert(Faq(1, "不能借款")).ok());
+  EXPECT_THAT(Ids(pairs_only, "借不到"), IsEmpty());
+}
+
+TEST_F(IndexTest, LongPastedMessageStillFindsItsTopic) {
+  std::string text = "您好，我昨天晚上存钱进去了，想主动还款，但是信用卡一直显示扣款中，";
+  for (int i = 0; i < 6; ++i) {
+    text += "请问应该怎么办，谢谢，麻烦尽快处理一下这个问题，";
+  }
+  text += "信用卡如何还款";
+  const auto ids = Ids(index_, text);
+  ASSERT_FALSE(ids.empty());
+  EXPECT_EQ(ids[0], 1);
+}
+
 TEST(ConcurrencyTest, ReadersWithOneWriter) {
   Index index;
   ASSERT_TRUE(index.Upsert(Faq(1, "信用卡还款")).ok());

@@ -65,7 +65,8 @@ struct Query {
   // words, character pairs and Latin/number tokens (single characters only when the query has
   // nothing longer); a synonym match counts for the word it stands for. At least one counting
   // term is always required, so 0 is OR semantics over words and pairs: single characters
-  // then only add to the score of documents that already match.
+  // then only add to the score of documents that already match, or make a match when a
+  // document shares Options::min_shared_chars of them.
   double min_should_match = 0.0;
   bool highlight = true;
 };
@@ -95,17 +96,24 @@ struct Hit {
   std::vector<Highlight> highlights;  // fields with a match, in Field order
 };
 
-// Ranking parameters. The defaults are textbook values (Robertson's k1/b), not tuned on data.
+// Ranking parameters. k1/b are Robertson's textbook values; see bench/search for how the
+// others were chosen.
 struct Options {
   double k1 = 1.2;
   double b = 0.75;
-  double field_weight[kFieldCount] = {3.0, 2.5, 1.0, 2.0};  // question, similar, answer, tags
+  // BM25F weights, relative to the question: they scale a field's term frequency before the
+  // saturation, so the strongest field keeps the textbook k1.
+  double field_weight[kFieldCount] = {1.0, 0.85, 0.33, 0.67};  // question, similar, answer, tags
   double char_weight = 0.3;    // single Chinese characters
   double bigram_weight = 1.0;  // adjacent character pairs
   double word_weight = 1.0;    // ICU / banking-dictionary words and Latin/number tokens
   double synonym_weight = 0.7;  // a synonym counts this much of the word it replaces
   double phrase_boost = 0.5;    // the whole query appears verbatim in a field: score *= 1+this
   double code_boost = 1000.0;   // added for an exact code match
+  // With OR semantics (Query::min_should_match 0), a document that shares no word or pair with
+  // the query still matches when it shares this many distinct characters of it (不能借款 for
+  // 借不到); 0 keeps single characters from ever making a match on their own.
+  size_t min_shared_chars = 2;
 };
 
 // A Chinese full-text index over Documents: folding (NFKC, case, width, traditional →
