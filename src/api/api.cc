@@ -233,7 +233,14 @@ Api::Api(store::Database* db, const Clock* clock, IdGenerator* ids, ApiOptions o
       hub_(std::make_unique<Hub>(clock)),
       metrics_(std::make_unique<Metrics>()),
       customers_(std::make_unique<crm::Customers>(db, clock, options.pii_key, ids)),
-      ingest_(std::make_unique<crm::Ingest>(db, clock, ids, options.pii_key)) {}
+      ingest_(std::make_unique<crm::Ingest>(db, clock, ids, options.pii_key)),
+      kb_(std::make_unique<kb::KnowledgeBase>(db, clock, ids)) {
+  // The knowledge base index is built now so the first search is fast. A failure (e.g. an
+  // unmigrated database) is not fatal: the first search loads again and reports it.
+  if (Status loaded = kb_->Load(); !loaded.ok()) {
+    spdlog::warn("knowledge base not loaded yet: {}", loaded.ToString());
+  }
+}
 
 Api::~Api() = default;
 

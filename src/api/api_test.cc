@@ -73,6 +73,7 @@ TEST_F(ApiTest, OpenApiDocumentMatchesTheRouteTable) {
         paths.at(r.path).as_object().at(std::string(r.method == "GET"      ? "get"
                                                      : r.method == "POST"   ? "post"
                                                      : r.method == "DELETE" ? "delete"
+                                                     : r.method == "PATCH"  ? "patch"
                                                                             : "put"))
             .as_object();
     std::string permission(op.at("x-permission").as_string());

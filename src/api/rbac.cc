@@ -13,6 +13,7 @@ constexpr std::array kPermissions = {
     Permission::kUsersWrite, Permission::kAuditRead,     Permission::kTokensManage,
     Permission::kPiiUnmask,  Permission::kMetricsRead,   Permission::kCustomersWrite,
     Permission::kCustomersOwner, Permission::kCustomersImport, Permission::kIngestWrite,
+    Permission::kKbRead,     Permission::kKbWrite,
 };
 
 // The one role → permission matrix. Columns follow kRoles:
@@ -35,6 +36,9 @@ constexpr MatrixRow kMatrix[] = {
     {Permission::kCustomersImport, {false, false,  true,   false, false,  true}},
     // The bank's systems hold integration tokens with this scope; no person feeds data.
     {Permission::kIngestWrite,     {false, false,  false,  false, false,  false}},
+    // The administrator maintains the knowledge base without using the desktop.
+    {Permission::kKbRead,          {true,  true,   true,   false, false,  true}},
+    {Permission::kKbWrite,         {false, true,   true,   false, false,  true}},
 };
 
 size_t RoleIndex(Role role) { return static_cast<size_t>(role); }
@@ -90,6 +94,8 @@ std::string_view PermissionName(Permission p) {
     case Permission::kCustomersOwner: return "customers.owner";
     case Permission::kCustomersImport: return "customers.import";
     case Permission::kIngestWrite: return "ingest.write";
+    case Permission::kKbRead: return "kb.read";
+    case Permission::kKbWrite: return "kb.write";
   }
   return "";
 }

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "internal/customer_routes.h"
+#include "internal/kb_routes.h"
 #include "internal/impl.h"
 #include "internal/route.h"
 #include "kefu/core/text.h"
@@ -415,6 +416,7 @@ const std::vector<Route>& RouteTable() {
        "This document", {}},
   };
   AppendCustomerRoutes(routes);
+  AppendKbRoutes(routes);
   return routes;
   }();
   return kRoutes;

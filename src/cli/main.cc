@@ -16,6 +16,8 @@
 #include "demo_seed.h"
 #include "demo_show.h"
 #include "import_cli.h"
+#include "kb_cli.h"
+#include "sim_cli.h"
 #include "progress.h"
 #include "kefu/core/clock.h"
 #include "kefu/server/server.h"
@@ -163,7 +165,9 @@ int Main(int argc, char** argv) {
 
   // Commands that live in their own files (one Add…Commands call each).
   Commands commands;
+  AddSimulateCommands(cli, commands);
   AddImportCommands(cli, commands);
+  AddKbCommands(cli, commands);
 
 
   try {
@@ -207,6 +211,9 @@ int Main(int argc, char** argv) {
     status = RunMigrate(*app);
   } else if (*seed) {
     status = RunSeed(*app, customers, quiet);
+    if (status.ok()) {
+      status = SeedKbDemo(*app);
+    }
     if (status.ok()) {
       status = SeedDemoLogins(*app, logins_file);
     }

@@ -32,14 +32,15 @@ PASSWORD = "correct-horse-battery"
 # The role → permission matrix as specified in issue #3 and ARCHITECTURE.md, written out
 # independently of the server's own table.
 MATRIX = {
-    "agent": {"desktop.use", "customers.write"},
-    "expert": {"desktop.use", "pii.unmask", "customers.write"},
+    "agent": {"desktop.use", "customers.write", "kb.read"},
+    "expert": {"desktop.use", "pii.unmask", "customers.write", "kb.read", "kb.write"},
     "supervisor": {"desktop.use", "broadcast.send", "users.read", "pii.unmask", "metrics.read",
-                   "customers.write", "customers.owner", "customers.import"},
+                   "customers.write", "customers.owner", "customers.import", "kb.read",
+                   "kb.write"},
     "qa": set(),
     "analyst": {"metrics.read"},
     "admin": {"broadcast.send", "users.read", "users.write", "audit.read", "tokens.manage",
-              "metrics.read", "customers.owner", "customers.import"},
+              "metrics.read", "customers.owner", "customers.import", "kb.read", "kb.write"},
 }
 
 
@@ -718,6 +719,146 @@ class IngestTest(unittest.TestCase):
         status, body, _ = agent.request("POST", "/api/v1/ingest/sms", {"items": []},
                                         headers={"Idempotency-Key": "x"})
         self.assertEqual(status, 403, body)
+
+
+class KnowledgeBaseTest(unittest.TestCase):
+    """The knowledge base (#7): search, codes, entries with versions, favourites, import."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.agent = login_as("agent")
+        cls.expert = login_as("expert")
+
+    def q(self, client, **params):
+        status, body, _ = client.request("GET", "/api/v1/kb/search?" +
+                                         urllib.parse.urlencode(params))
+        self.assertEqual(status, 200, body)
+        return body
+
+    def test_demo_content_is_searchable(self):
+        body = self.q(self.agent, q="上个月刷卡满1000送笔记本的那个活动", region="广东",
+                      card_type="金卡")
+        self.assertEqual(body["window"]["phrase"], "上个月")
+        top = body["items"][0]
+        self.assertEqual(top["code"], "HD2610NB")
+        self.assertTrue(top["date_match"])
+        self.assertEqual(top["region_match"], "match")
+        body = self.q(self.agent, q="怎么更换绑定还款的卡")
+        self.assertEqual(body["items"][0]["title"], "怎么更换绑定的自动还款卡")
+        self.assertIn("<em>", "".join(h["html"] for h in body["items"][0]["highlights"]))
+        # Error codes are search documents too, and a code query ranks its document first.
+        body = self.q(self.agent, q="E1001")
+        self.assertEqual(body["items"][0]["kind"], "error_code")
+        self.assertTrue(body["items"][0]["code_match"])
+        body = self.q(self.agent, q="还款", type="phrase")
+        self.assertTrue(all(i["kind"] == "phrase" for i in body["items"]))
+        status, body, _ = self.agent.request("GET", "/api/v1/kb/search?q=x&type=widget")
+        self.assertEqual(status, 400, body)
+        self.assertEqual(body["error"]["field"], "type")
+
+    def test_code_lookup(self):
+        status, body, _ = self.agent.request("GET", "/api/v1/kb/codes/hd2611gd")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["kind"], "activity")
+        self.assertEqual(body["entry"]["code"], "HD2611GD")
+        self.assertIn("广东", body["entry"]["regions"])
+        self.assertIn("HD2611GD", body["entry"]["sms_text"])
+        status, body, _ = self.agent.request("GET", "/api/v1/kb/codes/E1001")
+        self.assertEqual(body["kind"], "error_code")
+        self.assertEqual(body["error_code"]["reason"], "余额不足")
+        status, body, _ = self.agent.request("GET", "/api/v1/kb/codes/NOSUCH1")
+        self.assertEqual(status, 404, body)
+
+    def test_entries_versions_and_favourites(self):
+        new = {"kind": "faq", "title": "测试：ETC 怎么办理", "body": "手机银行申请 ETC。",
+               "tags": ["ETC"], "visibility": "customer"}
+        status, body, _ = self.agent.request("POST", "/api/v1/kb/entries", new)
+        self.assertEqual(status, 403, body)
+        status, created, _ = self.expert.request("POST", "/api/v1/kb/entries", new)
+        self.assertEqual(status, 201, created)
+        eid = created["id"]
+        self.assertEqual(created["version"], 1)
+        status, body, _ = self.expert.request("POST", "/api/v1/kb/entries",
+                                              {"kind": "faq", "title": "无答案"})
+        self.assertEqual(status, 400, body)
+        self.assertEqual(body["error"]["field"], "body")
+
+        status, body, _ = self.expert.request("PATCH", f"/api/v1/kb/entries/{eid}",
+                                              {"body": "手机银行或网点申请 ETC。", "version": 1})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["version"], 2)
+        self.assertEqual(body["tags"], ["ETC"])
+        status, body, _ = self.expert.request("PATCH", f"/api/v1/kb/entries/{eid}",
+                                              {"body": "旧版本上的修改", "version": 1})
+        self.assertEqual(status, 409, body)
+        status, page, _ = self.agent.request("GET", f"/api/v1/kb/entries/{eid}/versions")
+        self.assertEqual(status, 200, page)
+        self.assertEqual([v["version"] for v in page["items"]], [2, 1])
+        self.assertEqual(page["items"][0]["changed_by"], "expert")
+        self.assertIn("网点", page["items"][0]["entry"]["body"])
+
+        body = self.q(self.agent, q="ETC 怎么办理")
+        self.assertEqual(body["items"][0]["id"], eid)
+
+        self.assertEqual(self.agent.request("POST", f"/api/v1/kb/entries/{eid}/favourite")[0], 204)
+        status, favs, _ = self.agent.request("GET", "/api/v1/kb/favourites")
+        self.assertEqual([f["id"] for f in favs["items"]], [eid])
+        status, body, _ = self.agent.request("GET", f"/api/v1/kb/entries/{eid}")
+        self.assertTrue(body["favourite"])
+        status, favs, _ = self.expert.request("GET", "/api/v1/kb/favourites")
+        self.assertNotIn(eid, [f["id"] for f in favs["items"]])
+        self.assertEqual(
+            self.agent.request("DELETE", f"/api/v1/kb/entries/{eid}/favourite")[0], 204)
+
+        self.assertEqual(self.expert.request("DELETE", f"/api/v1/kb/entries/{eid}")[0], 204)
+        self.assertEqual(self.agent.request("GET", f"/api/v1/kb/entries/{eid}")[0], 404)
+        body = self.q(self.agent, q="ETC 怎么办理")
+        self.assertNotIn(eid, [i["id"] for i in body["items"]])
+        status, page, _ = self.agent.request("GET", f"/api/v1/kb/entries/{eid}/versions")
+        self.assertEqual(page["items"][0]["action"], "delete")
+
+    def test_import_and_export(self):
+        entries = [
+            {"kind": "phrase", "title": "测试导入话术", "shortcut": "/cs", "body": "测试话术内容。"},
+            {"kind": "activity", "code": "TST01", "title": "测试活动", "regions": ["山东"],
+             "valid_from": "2026-01-01", "valid_to": "2026-13-01"},
+            {"kind": "link", "title": "测试链接", "url": "https://example.com/t"},
+        ]
+        body = {"file_name": "kb.json",
+                "content_base64": base64.b64encode(json.dumps(entries).encode()).decode()}
+        status, out, _ = self.agent.request("POST", "/api/v1/kb/import", body)
+        self.assertEqual(status, 403, out)
+        status, out, _ = self.expert.request("POST", "/api/v1/kb/import", body)
+        self.assertEqual(status, 200, out)
+        self.assertEqual((out["rows"], out["inserted"], out["rejected"]), (3, 2, 1))
+        self.assertEqual(out["issues"][0]["line"], 2)
+        self.assertEqual(out["issues"][0]["column"], "valid_to")
+        status, again, _ = self.expert.request("POST", "/api/v1/kb/import", body)
+        self.assertEqual((again["inserted"], again["updated"], again["unchanged"]), (0, 0, 2))
+        status, found, _ = self.agent.request("GET", "/api/v1/kb/codes/%2Fcs")
+        if status == 200:
+            self.assertEqual(found["kind"], "phrase")
+
+        status, doc, _ = self.expert.request("GET", "/api/v1/kb/export?format=json")
+        self.assertEqual(status, 200, doc)
+        self.assertEqual(doc["format"], "kefu.kb/1")
+        self.assertIn("测试链接", [e["title"] for e in doc["entries"]])
+        self.assertGreaterEqual(len(doc["error_codes"]), 20)
+        status, xlsx, _ = self.expert.request("GET", "/api/v1/kb/export?format=xlsx")
+        self.assertEqual(status, 200, xlsx)
+        back = {"file_name": "kb.xlsx", "content_base64": xlsx["content_base64"]}
+        status, out, _ = self.expert.request("POST", "/api/v1/kb/import", back)
+        self.assertEqual(status, 200, out)
+        self.assertEqual((out["inserted"], out["updated"], out["rejected"]), (0, 0, 0), out)
+        status, out, _ = self.expert.request(
+            "POST", "/api/v1/kb/import", {"file_name": "x.pdf", "content_base64": "AAAA"})
+        self.assertEqual(status, 400, out)
+        self.assertEqual(out["error"]["field"], "file")
+
+    def test_cli_search(self):
+        r = kefu("kb", "search", "卡丢了怎么办", "--limit", "3")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("银行卡丢了怎么挂失", r.stdout)
 
 
 class TlsTest(unittest.TestCase):

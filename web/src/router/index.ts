@@ -18,6 +18,7 @@ const pageComponents = {
   broadcast: () => import('../views/BroadcastView.vue'),
   users: () => import('../views/UsersView.vue'),
   audit: () => import('../views/AuditView.vue'),
+  kb: () => import('../views/KnowledgeView.vue'),
 };
 
 export const router = createRouter({

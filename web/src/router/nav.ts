@@ -2,12 +2,12 @@
 // guard both read this list, so a page is never shown in one and refused by the other.
 
 import type { Component } from 'vue';
-import { Avatar, Bell, Document, Monitor, User } from '@element-plus/icons-vue';
+import { Avatar, Bell, Document, Monitor, Reading, User } from '@element-plus/icons-vue';
 import type { Permission } from '../api/types';
 
 export interface NavItem {
   /** Route name, i18n key `nav.<name>` and test id `nav-<name>`. */
-  name: 'desktop' | 'customers' | 'broadcast' | 'users' | 'audit';
+  name: 'desktop' | 'customers' | 'broadcast' | 'users' | 'audit' | 'kb';
   path: string;
   permission: Permission;
   icon: Component;
@@ -19,6 +19,7 @@ export const kNavItems: readonly NavItem[] = [
   { name: 'broadcast', path: '/broadcast', permission: 'broadcast.send', icon: Bell },
   { name: 'users', path: '/users', permission: 'users.read', icon: User },
   { name: 'audit', path: '/audit', permission: 'audit.read', icon: Document },
+  { name: 'kb', path: '/kb', permission: 'kb.read', icon: Reading },
 ];
 
 export function allowedNav(permissions: readonly Permission[]): NavItem[] {

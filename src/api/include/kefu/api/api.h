@@ -11,6 +11,7 @@
 #include "kefu/core/clock.h"
 #include "kefu/core/id.h"
 #include "kefu/crm/customers.h"
+#include "kefu/kb/knowledge_base.h"
 #include "kefu/crm/ingest.h"
 #include "kefu/store/database.h"
 
@@ -55,6 +56,7 @@ class Api {
   Hub& hub() { return *hub_; }
   Metrics& metrics() { return *metrics_; }
   crm::Customers& customers() { return *customers_; }
+  kb::KnowledgeBase& kb() { return *kb_; }
   crm::Ingest& ingest() { return *ingest_; }
 
   // The OpenAPI 3 document generated from the route table.
@@ -81,6 +83,7 @@ class Api {
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<crm::Customers> customers_;
   std::unique_ptr<crm::Ingest> ingest_;
+  std::unique_ptr<kb::KnowledgeBase> kb_;  // loaded (index built) in the constructor
   std::atomic<bool> draining_{false};
 };
 

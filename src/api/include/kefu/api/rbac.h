@@ -25,6 +25,8 @@ enum class Permission {
   kCustomersOwner,   // customers.owner: change a customer's owner (专属负责人)
   kCustomersImport,  // customers.import: bulk import files
   kIngestWrite,      // ingest.write: the bank's systems feed products and activity (tokens)
+  kKbRead,           // kb.read: search and read the knowledge base, codes, favourites
+  kKbWrite,          // kb.write: edit, import and export the knowledge base
 };
 
 std::string_view RoleName(Role role);           // "agent"

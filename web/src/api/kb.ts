@@ -1,0 +1,139 @@
+// Typed calls of the knowledge base routes (/api/v1/kb/…, issue #7).
+
+import { request } from './http';
+
+export type KbKind = 'faq' | 'phrase' | 'link' | 'article' | 'activity';
+export type KbHitKind = KbKind | 'error_code';
+
+export const kKbKinds: readonly KbKind[] = ['faq', 'phrase', 'link', 'article', 'activity'];
+
+/** One entry as the API returns it (ids are strings, times UTC ms). */
+export interface KbEntry {
+  id: string;
+  kind: KbKind;
+  title: string;
+  similar_questions: string[];
+  body: string;
+  category: string;
+  tags: string[];
+  visibility: 'agent_only' | 'customer';
+  valid_from_ms: number | null;
+  valid_to_ms: number | null;
+  shortcut: string | null;
+  url: string | null;
+  code: string | null;
+  terms: string | null;
+  regions: string[];
+  card_types: string[];
+  sms_text: string | null;
+  related_ids: string[];
+  version: number;
+  updated_by: string;
+  created_ms: number;
+  updated_ms: number;
+  favourite?: boolean;
+}
+
+/** What the edit form sends (POST creates, PATCH edits with `version`). */
+export type KbEntryInput = Omit<KbEntry, 'id' | 'version' | 'updated_by' | 'created_ms' |
+  'updated_ms' | 'favourite'>;
+
+export interface KbHighlight {
+  field: 'question' | 'similar' | 'answer' | 'tags';
+  index: number;
+  text: string;
+  /** HTML-escaped by the server, matches in <em>. */
+  html: string;
+}
+
+export interface KbHit {
+  id: string | null;
+  kind: KbHitKind;
+  title: string;
+  code: string | null;
+  category: string;
+  preview: string;
+  score: number;
+  code_match: boolean;
+  region_match: '' | 'national' | 'match' | 'other';
+  card_type_match: '' | 'any' | 'match' | 'other';
+  date_match: boolean;
+  expired: boolean;
+  valid_from_ms: number | null;
+  valid_to_ms: number | null;
+  highlights: KbHighlight[];
+}
+
+export interface KbSearchResult {
+  items: KbHit[];
+  window: { phrase: string; from_ms: number; to_ms: number } | null;
+  text: string;
+}
+
+export interface KbSearchParams {
+  q: string;
+  type?: string;
+  region?: string;
+  card_type?: string;
+  limit?: number;
+}
+
+export interface KbErrorCode {
+  code: string;
+  reason: string;
+  advice: string;
+  channel: string;
+  category: string;
+}
+
+export interface KbCodeLookup {
+  kind: 'activity' | 'error_code' | 'phrase' | KbKind;
+  expired: boolean;
+  entry: KbEntry | null;
+  error_code: KbErrorCode | null;
+}
+
+export interface KbVersion {
+  version: number;
+  action: 'create' | 'update' | 'delete';
+  changed_by: string;
+  changed_ms: number;
+  entry: KbEntry | null;
+}
+
+export function searchKb(params: KbSearchParams): Promise<KbSearchResult> {
+  return request<KbSearchResult>('GET', '/kb/search', { query: { ...params } });
+}
+
+export function lookupCode(code: string): Promise<KbCodeLookup> {
+  return request<KbCodeLookup>('GET', `/kb/codes/${encodeURIComponent(code)}`);
+}
+
+export function getEntry(id: string): Promise<KbEntry> {
+  return request<KbEntry>('GET', `/kb/entries/${encodeURIComponent(id)}`);
+}
+
+export function createEntry(entry: KbEntryInput): Promise<KbEntry> {
+  return request<KbEntry>('POST', '/kb/entries', { body: entry });
+}
+
+export function updateEntry(id: string, entry: Partial<KbEntryInput> & { version: number }):
+    Promise<KbEntry> {
+  return request<KbEntry>('PATCH', `/kb/entries/${encodeURIComponent(id)}`, { body: entry });
+}
+
+export function deleteEntry(id: string): Promise<void> {
+  return request<void>('DELETE', `/kb/entries/${encodeURIComponent(id)}`);
+}
+
+export function listVersions(id: string): Promise<{ items: KbVersion[] }> {
+  return request<{ items: KbVersion[] }>('GET', `/kb/entries/${encodeURIComponent(id)}/versions`);
+}
+
+export function setFavourite(id: string, on: boolean): Promise<void> {
+  return request<void>(on ? 'POST' : 'DELETE', `/kb/entries/${encodeURIComponent(id)}/favourite`);
+}
+
+export function listFavourites(): Promise<{ items: KbEntry[] }> {
+  return request<{ items: KbEntry[] }>('GET', '/kb/favourites');
+}
