@@ -11,7 +11,7 @@
 //    when KEFU_TEST_PG_URL is set (scripts/with-postgres sets it).
 //
 // Usage: customers_bench [--import-rows N] [--customers M] [--tx-per-customer T]
-//                        [--lookups K] [--only import|lookup]
+//                        [--lookups K] [--only import|lookup|lookup-pg]
 // Defaults are small enough for `make bench` (100,000 / 100,000 × 10); the figures
 // use --import-rows 1000000 --customers 1000000 --tx-per-customer 10.
 
@@ -149,8 +149,9 @@ Status Populate(store::Database& db, int64_t customers, int64_t tx_per_customer)
     KEFU_RETURN_IF_ERROR(s.Exec(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
         "INSERT INTO customers (id, name, mobile, mobile_hash, tier, created_ms, updated_ms) "
-        "SELECT 1000000000000 + i, '客户' || i, '13' || substr('000000000' || i, -9), "
-        "'13' || substr('000000000' || i, -9), 'gold', $2, $2 FROM n",
+        "SELECT 1000000000000 + i, '客户' || i, "
+        "'13' || substr('000000000' || i, length('000000000' || i) - 8), "
+        "'13' || substr('000000000' || i, length('000000000' || i) - 8), 'gold', $2, $2 FROM n",
         {customers, now}).status());
     KEFU_RETURN_IF_ERROR(s.Exec(
         "INSERT INTO customer_keys (kind, key, customer_id, value, created_ms) "
@@ -267,6 +268,8 @@ int main(int argc, char** argv) {
   }
   if (only.empty() || only == "lookup") {
     kefu::RunLookup("SQLite", "sqlite:" + (dir / "lookup.db").string(), customers, tx, lookups);
+  }
+  if (only.empty() || only == "lookup" || only == "lookup-pg") {
     if (const char* pg = std::getenv("KEFU_TEST_PG_URL"); pg != nullptr && *pg != '\0') {
       kefu::RunLookup("PostgreSQL", pg, customers, tx, lookups);
     } else {

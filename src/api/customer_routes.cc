@@ -417,38 +417,6 @@ Result<Reply> CompleteFollowUp(Ctx& ctx) {
   return reply;
 }
 
-Result<std::string> DecodeBase64(std::string_view in) {
-  static const auto table = [] {
-    std::array<int8_t, 256> t{};
-    t.fill(-1);
-    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; ++i) {
-      t[static_cast<unsigned char>(alphabet[i])] = static_cast<int8_t>(i);
-    }
-    return t;
-  }();
-  std::string out;
-  out.reserve(in.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=' || c == '\n' || c == '\r') {
-      continue;
-    }
-    int8_t v = table[static_cast<unsigned char>(c)];
-    if (v < 0) {
-      return InvalidArgumentError("content_base64 is not base64", "content_base64");
-    }
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
 // POST /api/v1/customers/import {file_name, content_base64, merge?, dry_run?}: the web UI's
 // upload. Runs in the request (bounded by server.max_body_bytes; large files go through
 // `kefu import customers`); progress is published on the caller's topic "user.<id>".

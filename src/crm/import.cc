@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "kefu/core/civil_date.h"
 #include "kefu/core/pii.h"
 #include "kefu/core/text.h"
 #include "normalize.h"
@@ -252,18 +253,11 @@ std::string FormatDate(int y, int m, int d) {
   return buf;
 }
 
-// Days since 1970-01-01 → y/m/d (civil calendar, Howard Hinnant's algorithm).
 void CivilFromDays(int64_t z, int* y, int* m, int* d) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t yy = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  *d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  *y = static_cast<int>(yy + (*m <= 2 ? 1 : 0));
+  const CivilDate c = kefu::CivilFromDays(z);
+  *y = c.year;
+  *m = c.month;
+  *d = c.day;
 }
 
 // 1990-01-02, 1990/1/2, 1990.1.2, 19900102, 1990年1月2日, or an Excel date serial (1900 date

@@ -88,6 +88,8 @@ Reply ErrorReply(int status, std::string_view code, std::string_view message,
                  std::string_view field = {});
 
 std::string IdString(int64_t id);
+// Standard base64 (uploads sent as JSON); kInvalidArgument (field content_base64) otherwise.
+Result<std::string> DecodeBase64(std::string_view in);
 json::value OptId(const std::optional<int64_t>& id);
 
 }  // namespace kefu::api::internal

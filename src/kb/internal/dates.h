@@ -8,20 +8,16 @@
 #include <string>
 #include <string_view>
 
+#include "kefu/core/civil_date.h"
+
 namespace kefu::kb::internal {
 
 inline constexpr int64_t kDayMs = 86'400'000;
 inline constexpr int64_t kShanghaiOffsetMs = 8 * 3'600'000;
 
-struct CivilDate {
-  int year = 1970;
-  int month = 1;  // 1–12
-  int day = 1;    // 1–31
-};
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-int64_t DaysFromCivil(int y, int m, int d);
-CivilDate CivilFromDays(int64_t days);
+using kefu::CivilDate;
+using kefu::CivilFromDays;
+using kefu::DaysFromCivil;
 
 // Midnight Asia/Shanghai of that date, as UTC ms. Month and day may overflow (month 13 is
 // January of the next year).
