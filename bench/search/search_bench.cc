@@ -141,6 +141,7 @@ bool SetKefuOption(const std::string& assignment) {
       {"word", &o.word_weight},
       {"synonym", &o.synonym_weight},
       {"phrase", &o.phrase_boost},
+      {"overlap", &o.overlap_power},
   };
   if (name == "min_chars") {
     o.min_shared_chars = static_cast<size_t>(value);
@@ -530,7 +531,8 @@ int main(int argc, char** argv) {
                    "[--latency-docs=N] [--latency-queries=N] [--systems=kefu,xapian,fts5,floor] "
                    "[--bq-split=dev|train] [--bq-queries=pairs|distinct] [--bq-every=N] "
                    "[--kefu=NAME=VALUE …]\n"
-                   "  NAME: k1 b question similar answer tags char bigram word synonym phrase min_chars\n");
+                   "  NAME: k1 b question similar answer tags char bigram word synonym phrase overlap "
+                   "min_chars\n");
       return 2;
     }
   }

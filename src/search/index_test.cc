@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <string>
@@ -315,8 +316,8 @@ TEST_F(IndexTest, RandomQueriesNeverCrash) {
 
 // Property: MaxScore pruning (a small top-k) never changes which documents come first. The
 // index grows by single Upserts with ever longer texts, so the score bounds are also exercised
-// after the average lengths moved (their slack) and after removals. The phrase boost is off:
-// it re-ranks only the pruned top-k by design.
+// after the average lengths moved (their slack) and after removals. The phrase boost and the
+// overlap are off: they re-rank only the pruned top-k by design.
 TEST(PruningTest, TopHitsEqualUnprunedRanking) {
   std::mt19937 rng(11);
   const std::vector<std::string> words = {"信用卡", "还款", "额度", "微粒贷", "借款", "利息",
@@ -324,6 +325,7 @@ TEST(PruningTest, TopHitsEqualUnprunedRanking) {
                                           "账单", "分期", "密码", "转账", "到账", "提前"};
   Options options;
   options.phrase_boost = 0;
+  options.overlap_power = 0;
   Index index(options);
   auto sentence = [&](int n) {
     std::string out;
@@ -373,6 +375,55 @@ TEST(SharedCharactersTest, TwoSharedCharactersMatchWithoutAPair) {
   Index pairs_only(options);
   ASSERT_TRUE(pairs_only.Upsert(Faq(1, "不能借款")).ok());
   EXPECT_THAT(Ids(pairs_only, "借不到"), IsEmpty());
+}
+
+// The overlap re-ranking (Options::overlap_power) only ever lowers a score: by nothing for a
+// question that says exactly what the query says, and more the more else a question says.
+TEST(OverlapTest, QuestionsThatSayMuchElseRankBelowCloseParaphrases) {
+  std::vector<Document> docs = {
+      Faq(1, "信用卡还款日是哪天以及境外消费退税积分兑换里程规则说明"),
+      Faq(2, "信用卡还款日是哪一天"),
+      Faq(3, "信用卡还款日是哪天"),
+      Faq(4, "网点营业时间"),
+  };
+  Options plain_options;
+  plain_options.phrase_boost = 0;
+  plain_options.overlap_power = 0;
+  Options overlap_options = plain_options;
+  overlap_options.overlap_power = 1.0;
+  Index plain(plain_options);
+  Index overlap(overlap_options);
+  ASSERT_TRUE(plain.BulkLoad(docs).ok());
+  ASSERT_TRUE(overlap.BulkLoad(docs).ok());
+  Query query;
+  query.text = "信用卡还款日是哪天";
+  query.highlight = false;
+  Result<std::vector<Hit>> before = plain.Search(query);
+  Result<std::vector<Hit>> after = overlap.Search(query);
+  ASSERT_TRUE(before.ok() && after.ok());
+  ASSERT_EQ(after->size(), 3u);
+  EXPECT_EQ((*after)[0].id, 3);
+  EXPECT_EQ((*after)[1].id, 2);
+  EXPECT_EQ((*after)[2].id, 1);
+  for (const Hit& hit : *after) {
+    const auto same = std::find_if(before->begin(), before->end(),
+                                   [&](const Hit& h) { return h.id == hit.id; });
+    ASSERT_NE(same, before->end());
+    if (hit.id == 3) {
+      EXPECT_FLOAT_EQ(static_cast<float>(hit.score), static_cast<float>(same->score));
+    } else {
+      EXPECT_LT(hit.score, same->score);
+    }
+  }
+}
+
+// A hit that matches only outside the question side (here the answer) is still returned.
+TEST(OverlapTest, AnswerOnlyMatchesStillCome) {
+  Index index;
+  ASSERT_TRUE(index.Upsert(Faq(1, "年费怎么收", "还款日是每月五号")).ok());
+  ASSERT_TRUE(index.Upsert(Faq(2, "还款日是每月几号")).ok());
+  ASSERT_TRUE(index.Upsert(Faq(3, "", "还款日可以修改")).ok());  // no question side at all
+  EXPECT_THAT(Ids(index, "还款日"), ElementsAre(2, 3, 1));
 }
 
 TEST_F(IndexTest, LongPastedMessageStillFindsItsTopic) {
