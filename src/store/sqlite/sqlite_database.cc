@@ -530,6 +530,7 @@ Result<std::unique_ptr<Database>> OpenSqlite(std::string_view path_view,
   // several indexes) and reads through a memory map.
   KEFU_RETURN_IF_ERROR(writer->ExecScript("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
                                           "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824; "
+                                          "PRAGMA temp_store=MEMORY; "
                                           "PRAGMA synchronous=" +
                                           sync + ";")
                            .WithContext("configure " + path));
