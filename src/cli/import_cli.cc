@@ -42,6 +42,10 @@ Status RunImportCustomers(App& app, const ImportArgs& args) {
   crm::ImportOptions options;
   options.pii_key = app.pii_key;
   options.dry_run = args.dry_run;
+  // From the command line nobody waits behind the import: big transactions (fewer commits and
+  // WAL checkpoints, ~25 % faster). The server's upload keeps the default 5,000 so it never
+  // holds the single writer for long.
+  options.batch_rows = 50'000;
   const char* user = std::getenv("USER");
   options.actor = std::string("cli:") + (user != nullptr ? user : "unknown");
   if (args.merge == "overwrite" || args.merge == "file_wins") {

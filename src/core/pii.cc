@@ -1,7 +1,6 @@
 #include "kefu/core/pii.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <sodium.h>
 
 #include <array>
 #include <string>
@@ -302,18 +301,27 @@ std::string MaskEmail(std::string_view email) {
 std::string KeyedHash(std::string_view key, std::string_view value) {
   // An empty key would make the hash a plain SHA-256 anyone can recompute from a guessed ID.
   KEFU_CHECK(!key.empty()) << "KeyedHash needs a key";
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int mac_len = 0;
-  const unsigned char* result = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-                                     reinterpret_cast<const unsigned char*>(value.data()),
-                                     value.size(), mac.data(), &mac_len);
-  KEFU_CHECK(result != nullptr && mac_len == 32) << "HMAC-SHA256 failed";
+  // The key's inner and outer pads are hashed once per thread (libsodium's HMAC state is a
+  // plain struct, copied per call): a bulk import hashes millions of values under one key,
+  // and OpenSSL 3's one-shot HMAC looks the algorithm up on every call.
+  thread_local std::string cached_key;
+  thread_local crypto_auth_hmacsha256_state keyed;
+  if (cached_key != key) {
+    crypto_auth_hmacsha256_init(&keyed, reinterpret_cast<const unsigned char*>(key.data()),
+                                key.size());
+    cached_key.assign(key);
+  }
+  crypto_auth_hmacsha256_state state = keyed;
+  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(value.data()),
+                                value.size());
+  crypto_auth_hmacsha256_final(&state, mac.data());
   static constexpr std::string_view kHex = "0123456789abcdef";
   std::string hex;
-  hex.reserve(2 * mac_len);
-  for (unsigned int i = 0; i < mac_len; ++i) {
-    hex.push_back(kHex[mac[i] >> 4]);
-    hex.push_back(kHex[mac[i] & 0x0F]);
+  hex.reserve(2 * mac.size());
+  for (unsigned char b : mac) {
+    hex.push_back(kHex[b >> 4]);
+    hex.push_back(kHex[b & 0x0F]);
   }
   return hex;
 }
