@@ -1,18 +1,15 @@
 #include "table_reader.h"
 
 #include <unicode/ucnv.h>
-#include <zip.h>
 
 #include <boost/json.hpp>
-#include <charconv>
 #include <cmath>
 #include <fstream>
-#include <pugixml.hpp>
-#include <cstring>
 #include <sstream>
 #include <unordered_map>
 
 #include "kefu/core/text.h"
+#include "kefu/core/xlsx.h"
 
 namespace kefu::crm {
 namespace {
@@ -320,211 +317,51 @@ class JsonlReader final : public TableReader {
 
 // ---- XLSX -----------------------------------------------------------------------------------
 
-struct ZipCloser {
-  void operator()(zip_t* z) const { zip_discard(z); }
-};
-
-Result<std::string> ReadZipEntry(zip_t* zip, const std::string& entry, bool required,
-                                 const std::string& name) {
-  zip_stat_t st;
-  if (zip_stat(zip, entry.c_str(), 0, &st) != 0) {
-    if (!required) {
-      return std::string();
-    }
-    return InvalidArgumentError(name + ": not an .xlsx workbook (" + entry + " is missing)", "file");
-  }
-  zip_file_t* f = zip_fopen(zip, entry.c_str(), 0);
-  if (f == nullptr) {
-    return InvalidArgumentError(name + ": cannot read " + entry + " in the workbook", "file");
-  }
-  std::string out(st.size, '\0');
-  zip_int64_t got = zip_fread(f, out.data(), st.size);
-  zip_fclose(f);
-  if (got < 0 || static_cast<zip_uint64_t>(got) != st.size) {
-    return InvalidArgumentError(name + ": " + entry + " in the workbook is damaged", "file");
-  }
-  return out;
-}
-
-// "AB12" → 27 (0-based column 27 is AB).
-int ColumnOf(std::string_view ref) {
-  int col = 0;
-  for (char c : ref) {
-    if (c >= 'A' && c <= 'Z') {
-      col = col * 26 + (c - 'A' + 1);
-    } else {
-      break;
-    }
-  }
-  return col - 1;
-}
-
-std::string InlineText(const pugi::xml_node& node) {
-  // <t>text</t> or rich text <r><t>a</t></r><r><t>b</t></r>; phonetic runs (<rPh>) are not text.
-  std::string text;
-  for (pugi::xml_node child : node.children()) {
-    std::string_view n = child.name();
-    if (n == "t") {
-      text += child.text().get();
-    } else if (n == "r") {
-      text += child.child("t").text().get();
-    }
-  }
-  return text;
-}
-
-// A number cell as written: Excel stores 13812345678 as "13812345678" but may store large
-// integers as "1.3812345678E10"; those are written back as integers.
-std::string NumberText(std::string_view raw) {
-  if (raw.find_first_of("eE") != std::string_view::npos) {
-    double d = 0;
-    auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), d);
-    if (ec == std::errc() && std::floor(d) == d && std::fabs(d) < 1e17) {
-      return std::to_string(static_cast<int64_t>(d));
-    }
-  }
-  return std::string(raw);
-}
-
+// The first worksheet of a workbook read by core's xlsx reader: its first row is the header.
 class XlsxReader final : public TableReader {
  public:
   explicit XlsxReader(std::string name) : name_(std::move(name)) {}
 
   Status Init(const std::string& bytes) {
-    zip_error_t error;
-    zip_error_init(&error);
-    zip_source_t* src = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
-    if (src == nullptr) {
-      return InternalError("libzip: cannot wrap the upload");
+    Result<std::vector<Sheet>> sheets = ReadXlsx(bytes);
+    if (!sheets.ok()) {
+      return InvalidArgumentError(name_ + ": " + sheets.status().message(), "file");
     }
-    zip_t* raw = zip_open_from_source(src, ZIP_RDONLY, &error);
-    if (raw == nullptr) {
-      zip_source_free(src);
-      zip_error_fini(&error);
-      return InvalidArgumentError(name_ + ": not an .xlsx workbook (not a zip file)", "file");
-    }
-    std::unique_ptr<zip_t, ZipCloser> zip(raw);
-    KEFU_ASSIGN_OR_RETURN(std::string workbook, ReadZipEntry(raw, "xl/workbook.xml", true, name_));
-    KEFU_ASSIGN_OR_RETURN(std::string rels,
-                          ReadZipEntry(raw, "xl/_rels/workbook.xml.rels", true, name_));
-    pugi::xml_document wb;
-    pugi::xml_document rl;
-    if (!wb.load_string(workbook.c_str()) || !rl.load_string(rels.c_str())) {
-      return InvalidArgumentError(name_ + ": the workbook's index is not valid XML", "file");
-    }
-    pugi::xml_node sheet = wb.child("workbook").child("sheets").child("sheet");
-    if (!sheet) {
-      return InvalidArgumentError(name_ + ": the workbook has no worksheet", "file");
-    }
-    std::string rid = sheet.attribute("r:id").value();
-    std::string target;
-    for (pugi::xml_node rel : rl.child("Relationships").children("Relationship")) {
-      if (rid == rel.attribute("Id").value()) {
-        target = rel.attribute("Target").value();
-      }
-    }
-    if (target.empty()) {
-      return InvalidArgumentError(name_ + ": the first worksheet's part is not listed", "file");
-    }
-    target = target[0] == '/' ? target.substr(1) : "xl/" + target;
-    KEFU_ASSIGN_OR_RETURN(std::string strings,
-                          ReadZipEntry(raw, "xl/sharedStrings.xml", false, name_));
-    if (!strings.empty()) {
-      pugi::xml_document ss;
-      if (!ss.load_string(strings.c_str())) {
-        return InvalidArgumentError(name_ + ": the shared strings are not valid XML", "file");
-      }
-      for (pugi::xml_node si : ss.child("sst").children("si")) {
-        shared_.push_back(InlineText(si));
-      }
-    }
-    KEFU_ASSIGN_OR_RETURN(std::string sheet_xml, ReadZipEntry(raw, target, true, name_));
-    // load_buffer_inplace_own needs a pugi-allocated buffer; copy the part into one.
-    void* buffer = pugi::get_memory_allocation_function()(sheet_xml.size());
-    std::memcpy(buffer, sheet_xml.data(), sheet_xml.size());
-    if (!sheet_.load_buffer_inplace_own(buffer, sheet_xml.size())) {
-      return InvalidArgumentError(name_ + ": the first worksheet is not valid XML", "file");
-    }
-    pugi::xml_node data = sheet_.child("worksheet").child("sheetData");
-    for (pugi::xml_node r : data.children("row")) {
-      (void)r;
-      ++total_rows_;
-    }
-    next_ = data.child("row");
-    TableRow row;
-    KEFU_ASSIGN_OR_RETURN(bool any, Next(&row));
-    if (!any) {
+    rows_ = std::move(sheets->front().rows);
+    if (rows_.empty()) {
       return InvalidArgumentError(name_ + ": no header row (the first row names the columns)",
                                   "file");
     }
-    for (std::string& c : row.cells) {
-      header_.push_back(Trim(c));
-    }
+    header_ = std::move(rows_.front().cells);
+    next_ = 1;
     return OkStatus();
   }
 
   const std::vector<std::string>& header() const override { return header_; }
 
   Result<bool> Next(TableRow* row) override {
-    while (next_) {
-      pugi::xml_node r = next_;
-      next_ = next_.next_sibling("row");
-      ++done_rows_;
-      int64_t line = r.attribute("r").as_llong(done_rows_);
-      row->line = line;
-      row->error.clear();
-      row->cells.assign(header_.size(), std::string());
-      int next_col = 0;
-      for (pugi::xml_node c : r.children("c")) {
-        const char* ref = c.attribute("r").value();
-        int col = *ref ? ColumnOf(ref) : next_col;
-        next_col = col + 1;
-        if (col < 0 || col > 16383) {
-          continue;
-        }
-        std::string_view type = c.attribute("t").value();
-        std::string value;
-        if (type == "s") {
-          size_t index = c.child("v").text().as_ullong(SIZE_MAX);
-          if (index >= shared_.size()) {
-            return InvalidArgumentError(name_ + " row " + std::to_string(line) +
-                                            ": a cell refers to a missing shared string",
-                                        "file");
-          }
-          value = shared_[index];
-        } else if (type == "inlineStr") {
-          value = InlineText(c.child("is"));
-        } else if (type == "str" || type == "e") {
-          value = c.child("v").text().get();
-        } else if (type == "b") {
-          value = std::string_view(c.child("v").text().get()) == "1" ? "true" : "false";
-        } else {
-          value = NumberText(c.child("v").text().get());
-        }
-        if (static_cast<size_t>(col) >= row->cells.size()) {
-          row->cells.resize(col + 1);
-        }
-        row->cells[col] = Trim(value);
-      }
-      if (!AllEmpty(row->cells)) {
-        return true;
-      }
+    if (next_ >= rows_.size()) {
+      return false;
     }
-    return false;
+    SheetRow& r = rows_[next_++];
+    row->line = r.line;
+    row->error.clear();
+    row->cells = std::move(r.cells);
+    if (row->cells.size() < header_.size()) {
+      row->cells.resize(header_.size());
+    }
+    return true;
   }
 
-  int64_t progress_done() const override { return done_rows_; }
-  int64_t progress_total() const override { return total_rows_; }
+  int64_t progress_done() const override { return static_cast<int64_t>(next_); }
+  int64_t progress_total() const override { return static_cast<int64_t>(rows_.size()); }
   std::string_view encoding() const override { return "xlsx"; }
 
  private:
   std::string name_;
-  std::vector<std::string> shared_;
-  pugi::xml_document sheet_;
-  pugi::xml_node next_;
+  std::vector<SheetRow> rows_;  // the header first; blank rows already left out
   std::vector<std::string> header_;
-  int64_t total_rows_ = 0;
-  int64_t done_rows_ = 0;
+  size_t next_ = 0;
 };
 
 }  // namespace

@@ -11,7 +11,7 @@
 #include "kefu/core/testing/temp_dir.h"
 #include "kefu/kb/demo_content.h"
 #include "kefu/store/migrate.h"
-#include "xlsx.h"
+#include "kefu/core/xlsx.h"
 
 namespace kefu::kb {
 namespace {
@@ -283,7 +283,7 @@ TEST_F(KnowledgeBaseTest, XlsxExportImportRoundTrip) {
   ASSERT_TRUE(SeedDemoContent(*kb_, kNow).ok());
   auto bytes = kb_->ExportXlsx();
   ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
-  auto sheets = internal::ReadXlsx(*bytes);
+  auto sheets = ReadXlsx(*bytes);
   ASSERT_TRUE(sheets.ok()) << sheets.status().ToString();
   ASSERT_EQ(sheets->size(), 6u);
   EXPECT_EQ((*sheets)[0].name, "faq");
@@ -296,7 +296,7 @@ TEST_F(KnowledgeBaseTest, XlsxExportImportRoundTrip) {
   EXPECT_GT(report->unchanged, 70);
 
   // A hand-made sheet with Chinese headers: a bad date is reported with its row and column.
-  std::vector<internal::Sheet> mine = {
+  std::vector<Sheet> mine = {
       {"常用语",
        {{1, {"标题", "快捷键", "内容"}},
         {2, {"稍等", "/sd", "请您稍等。"}},
@@ -306,7 +306,7 @@ TEST_F(KnowledgeBaseTest, XlsxExportImportRoundTrip) {
         {2, {"HDX1", "观影九块九", "2026-11-01", "2026-11-31", "湖北、武汉", "联名卡"}},
         {3, {"HDX2", "观影", "2026-11-01", "2026-11-30", "湖北", "联名卡"}}}},
   };
-  auto xlsx = internal::WriteXlsx(mine);
+  auto xlsx = WriteXlsx(mine);
   ASSERT_TRUE(xlsx.ok());
   auto hand = kb_->Import("mine.xlsx", *xlsx, "cli");
   ASSERT_TRUE(hand.ok()) << hand.status().ToString();

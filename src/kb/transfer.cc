@@ -13,7 +13,7 @@
 #include "internal/validate.h"
 #include "kefu/core/text.h"
 #include "kefu/kb/knowledge_base.h"
-#include "xlsx.h"
+#include "kefu/core/xlsx.h"
 
 namespace kefu::kb {
 namespace json = boost::json;
@@ -207,7 +207,7 @@ struct PendingRow {
 // One spreadsheet row → a JSON object with the API's field names.
 PendingRow RowObject(const std::string& sheet, const std::string& sheet_kind,
                      const std::vector<std::string>& fields,
-                     const std::vector<std::string>& headers, const internal::SheetRow& row) {
+                     const std::vector<std::string>& headers, const SheetRow& row) {
   PendingRow out;
   out.sheet = sheet;
   out.line = row.line;
@@ -325,8 +325,8 @@ Result<ImportReport> KnowledgeBase::Import(std::string_view file_name, std::stri
                                   "file");
     }
   } else if (name.ends_with(".xlsx")) {
-    KEFU_ASSIGN_OR_RETURN(std::vector<internal::Sheet> sheets, internal::ReadXlsx(bytes));
-    for (const internal::Sheet& sheet : sheets) {
+    KEFU_ASSIGN_OR_RETURN(std::vector<Sheet> sheets, ReadXlsx(bytes));
+    for (const Sheet& sheet : sheets) {
       if (sheet.rows.empty()) {
         continue;
       }
@@ -514,7 +514,7 @@ Result<std::string> KnowledgeBase::ExportXlsx() const {
   auto date = [](const std::optional<int64_t>& ms, bool end) {
     return ms ? internal::FormatLocalDate(*ms - (end ? 1 : 0)) : std::string();
   };
-  std::vector<internal::Sheet> sheets;
+  std::vector<Sheet> sheets;
   const std::pair<std::string_view, std::vector<std::string>> kLayout[] = {
       {"faq",
        {"id", "title", "similar_questions", "body", "category", "tags", "visibility",
@@ -528,7 +528,7 @@ Result<std::string> KnowledgeBase::ExportXlsx() const {
         "sms_text", "body", "category", "tags", "visibility", "related_ids"}},
   };
   for (const auto& [kind, columns] : kLayout) {
-    internal::Sheet sheet;
+    Sheet sheet;
     sheet.name = std::string(kind);
     sheet.rows.push_back({1, columns});
     int64_t line = 1;
@@ -536,7 +536,7 @@ Result<std::string> KnowledgeBase::ExportXlsx() const {
       if (e.kind != kind) {
         continue;
       }
-      internal::SheetRow row;
+      SheetRow row;
       row.line = ++line;
       for (const std::string& c : columns) {
         std::string v;
@@ -585,7 +585,7 @@ Result<std::string> KnowledgeBase::ExportXlsx() const {
     }
     sheets.push_back(std::move(sheet));
   }
-  internal::Sheet ec;
+  Sheet ec;
   ec.name = std::string(kErrorCodeKind);
   ec.rows.push_back({1, {"code", "reason", "advice", "channel", "category"}});
   int64_t line = 1;
@@ -593,7 +593,7 @@ Result<std::string> KnowledgeBase::ExportXlsx() const {
     ec.rows.push_back({++line, {c.code, c.reason, c.advice, c.channel, c.category}});
   }
   sheets.push_back(std::move(ec));
-  return internal::WriteXlsx(sheets);
+  return WriteXlsx(sheets);
 }
 
 }  // namespace kefu::kb

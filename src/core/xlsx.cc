@@ -1,4 +1,4 @@
-#include "xlsx.h"
+#include "kefu/core/xlsx.h"
 
 #include <zip.h>
 
@@ -9,7 +9,7 @@
 #include <memory>
 #include <pugixml.hpp>
 
-namespace kefu::kb::internal {
+namespace kefu {
 namespace {
 
 struct ZipCloser {
@@ -330,4 +330,4 @@ Result<std::string> WriteXlsx(const std::vector<Sheet>& sheets) {
   return bytes;
 }
 
-}  // namespace kefu::kb::internal
+}  // namespace kefu

@@ -1,7 +1,7 @@
 #pragma once
 
-// Private to the kb module: a minimal .xlsx reader and writer (libzip + pugixml) for the
-// knowledge base's import and export. Every sheet, every cell as text.
+// A minimal .xlsx reader and writer (libzip + pugixml): every sheet, every cell as text. The
+// customer import reads the first sheet, the knowledge base imports and exports workbooks.
 
 #include <cstdint>
 #include <string>
@@ -10,7 +10,7 @@
 
 #include "kefu/core/result.h"
 
-namespace kefu::kb::internal {
+namespace kefu {
 
 struct SheetRow {
   int64_t line = 0;  // the spreadsheet row number (1 = the header)
@@ -30,4 +30,4 @@ Result<std::vector<Sheet>> ReadXlsx(std::string_view bytes);
 // most 31 characters). kInternal when libzip fails.
 Result<std::string> WriteXlsx(const std::vector<Sheet>& sheets);
 
-}  // namespace kefu::kb::internal
+}  // namespace kefu
