@@ -6,34 +6,17 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-
-const require = createRequire(new URL('../../web/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
+import { kScreenshotDir, kTimeoutMs, launchBrowser, mustEnv } from './lib.mjs';
 
 const kUrl = mustEnv('KEFU_URL');
 const kAgentPassword = mustEnv('KEFU_AGENT_PASSWORD');
 const kSupervisorPassword = mustEnv('KEFU_SUPERVISOR_PASSWORD');
-const kScreenshotDir = process.env.KEFU_SCREENSHOT_DIR || '/tmp';
-const kChromium = process.env.KEFU_CHROMIUM || '/usr/bin/chromium';
-const kTimeoutMs = 15000;
-
-function mustEnv(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (start this test through tests/browser/run.sh)`);
-  return value;
-}
 
 let browser;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: kChromium,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

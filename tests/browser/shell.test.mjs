@@ -7,46 +7,18 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-
-// playwright-core is installed with the web UI's packages (web/node_modules).
-const require = createRequire(new URL('../../web/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
+import { kScreenshotDir, kTimeoutMs, launchBrowser, mustEnv } from './lib.mjs';
 
 const kUrl = mustEnv('KEFU_URL');
 const kAgentPassword = mustEnv('KEFU_AGENT_PASSWORD');
 const kLockedPassword = mustEnv('KEFU_LOCKED_PASSWORD');
 const kSupervisorPassword = mustEnv('KEFU_SUPERVISOR_PASSWORD');
-const kScreenshotDir = process.env.KEFU_SCREENSHOT_DIR || '/tmp';
-const kChromium = process.env.KEFU_CHROMIUM || '/usr/bin/chromium';
-const kTimeoutMs = 15000;
-
-function mustEnv(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (start this test through tests/browser/run.sh)`);
-  return value;
-}
 
 let browser;
 
 before(async () => {
-  // launch() gives Chromium a fresh temporary --user-data-dir of its own (under $TMPDIR,
-  // which run.sh points at its temp dir) and removes it on close; Playwright refuses a
-  // --user-data-dir in args, so none is passed here.
-  browser = await chromium.launch({
-    executablePath: kChromium,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
