@@ -8,32 +8,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "kefu/core/civil_date.h"
+
 namespace kefu::analytics {
 namespace {
 
 namespace json = boost::json;
-
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(int64_t z, int& y, int& m, int& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  y = static_cast<int>(yy + (m <= 2 ? 1 : 0));
-}
 
 bool ParseInt(std::string_view s, int& out) {
   if (s.empty() || s.size() > 9) {
@@ -743,7 +723,7 @@ Result<int64_t> ParseLocalDateTime(std::string_view text) {
       d < 1 || d > 31) {
     return InvalidArgumentError("expected YYYY-MM-DD[THH:MM]", "time");
   }
-  int64_t ms = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86'400'000;
+  int64_t ms = DaysFromCivil(y, mo, d) * 86'400'000;
   if (text.size() > 10) {
     if (text[10] != 'T' && text[10] != ' ') {
       return InvalidArgumentError("expected YYYY-MM-DDTHH:MM", "time");
@@ -765,11 +745,9 @@ std::string FormatLocalTime(int64_t utc_ms) {
     rem += 86'400'000;
     --days;
   }
-  int y = 0;
-  int m = 0;
-  int d = 0;
-  CivilFromDays(days, y, m, d);
-  return fmt::format("{:04d}-{:02d}-{:02d} {:02d}:{:02d}", y, m, d, rem / 3'600'000,
+  const CivilDate date = CivilFromDays(days);
+  return fmt::format("{:04d}-{:02d}-{:02d} {:02d}:{:02d}", date.year, date.month, date.day,
+                     rem / 3'600'000,
                      (rem / 60'000) % 60);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "kefu/core/civil_date.h"
 #include "kefu/core/result.h"
 
 namespace kefu::routing {
@@ -11,27 +12,10 @@ namespace {
 constexpr int64_t kMsPerMinute = 60'000;
 constexpr int64_t kMsPerDay = 86'400'000;
 
-// Howard Hinnant's days_from_civil / civil_from_days (public domain algorithms).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-int CivilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return static_cast<int>((y + (m <= 2)) * 10000 + m * 100 + d);
+// A date as the yyyymmdd number the calendars use (core's civil-date arithmetic).
+int YyyymmddFromDays(int64_t days) {
+  const CivilDate c = kefu::CivilFromDays(days);
+  return c.year * 10000 + c.month * 100 + c.day;
 }
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
@@ -44,7 +28,7 @@ bool ValidDate(int yyyymmdd) {
     return false;
   }
   int64_t days = DaysFromCivil(y, m, d);
-  return CivilFromDays(days) == yyyymmdd;
+  return YyyymmddFromDays(days) == yyyymmdd;
 }
 
 Status ValidateRanges(const std::vector<TimeRange>& ranges, const std::string& where) {
@@ -96,7 +80,7 @@ bool BusinessCalendar::IsOpen(int64_t utc_ms) const {
   const int64_t days = FloorDiv(local_ms, kMsPerDay);
   const int minute = static_cast<int>((local_ms - days * kMsPerDay) / kMsPerMinute);
   if (!exceptions.empty()) {
-    const int date = CivilFromDays(days);
+    const int date = YyyymmddFromDays(days);
     for (const DateException& e : exceptions) {
       if (e.date == date) {
         return InRanges(e.open, minute);
@@ -118,7 +102,7 @@ BusinessCalendar BusinessCalendar::Weekdays(TimeRange open, int utc_offset_minut
 }
 
 int LocalDate(int64_t utc_ms, int utc_offset_minutes) {
-  return CivilFromDays(FloorDiv(utc_ms + utc_offset_minutes * kMsPerMinute, kMsPerDay));
+  return YyyymmddFromDays(FloorDiv(utc_ms + utc_offset_minutes * kMsPerMinute, kMsPerDay));
 }
 
 int LocalWeekday(int64_t utc_ms, int utc_offset_minutes) {
@@ -127,8 +111,7 @@ int LocalWeekday(int64_t utc_ms, int utc_offset_minutes) {
 }
 
 int64_t LocalToUtcMs(int yyyymmdd, int hour, int minute, int utc_offset_minutes) {
-  const int64_t days = DaysFromCivil(yyyymmdd / 10000, (yyyymmdd / 100) % 100,
-                                     static_cast<unsigned>(yyyymmdd % 100));
+  const int64_t days = DaysFromCivil(yyyymmdd / 10000, (yyyymmdd / 100) % 100, yyyymmdd % 100);
   return days * kMsPerDay + (hour * 60 + minute - utc_offset_minutes) * kMsPerMinute;
 }
 
