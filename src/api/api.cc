@@ -469,7 +469,12 @@ HttpResponse Api::Handle(const HttpRequest& request) {
         if (!result.ok()) {
           return FromStatus(result.status());
         }
-        return std::move(result).value();
+        // A handler that does not choose a status succeeds with the route's (204: no body).
+        Reply done = std::move(result).value();
+        if (done.status == 200) {
+          done.status = route.success_status;
+        }
+        return done;
       }();
     }
   } catch (const std::exception& e) {

@@ -323,10 +323,7 @@ Result<Reply> UpdateCustomer(Ctx& ctx) {
   KEFU_RETURN_IF_ERROR(ctx.api.customers().UpdateProfile(id, patch));
   KEFU_RETURN_IF_ERROR(ctx.api.audit().Append(
       ctx.ToActor(), {"customer.update", "customer", IdString(id), json::serialize(ctx.body)}));
-  Reply reply;
-  reply.status = 204;
-  reply.body = nullptr;
-  return reply;
+  return Reply{};
 }
 
 // POST /api/v1/customers/{id}/owner {agent_id | null}
@@ -411,10 +408,7 @@ Result<Reply> AddFollowUp(Ctx& ctx) {
 Result<Reply> CompleteFollowUp(Ctx& ctx) {
   KEFU_ASSIGN_OR_RETURN(int64_t id, ctx.IdParam("id"));
   KEFU_RETURN_IF_ERROR(ctx.api.customers().CompleteFollowUp(id));
-  Reply reply;
-  reply.status = 204;
-  reply.body = nullptr;
-  return reply;
+  return Reply{};
 }
 
 // POST /api/v1/customers/import {file_name, content_base64, merge?, dry_run?}: the web UI's

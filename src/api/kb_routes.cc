@@ -217,10 +217,7 @@ Result<Reply> DeleteEntry(Ctx& ctx) {
   KEFU_RETURN_IF_ERROR(ctx.api.kb().Delete(id, Actor(ctx)));
   KEFU_RETURN_IF_ERROR(ctx.api.audit().Append(ctx.ToActor(),
                                               {"kb.delete", "kb_entry", IdString(id), "{}"}));
-  Reply reply;
-  reply.status = 204;
-  reply.body = nullptr;
-  return reply;
+  return Reply{};
 }
 
 // GET /api/v1/kb/entries/{id}/versions
@@ -246,19 +243,13 @@ Result<Reply> ListVersions(Ctx& ctx) {
 Result<Reply> AddFavourite(Ctx& ctx) {
   KEFU_ASSIGN_OR_RETURN(int64_t id, ctx.IdParam("id"));
   KEFU_RETURN_IF_ERROR(ctx.api.kb().AddFavourite(ctx.auth->user.id, id));
-  Reply reply;
-  reply.status = 204;
-  reply.body = nullptr;
-  return reply;
+  return Reply{};
 }
 
 Result<Reply> RemoveFavourite(Ctx& ctx) {
   KEFU_ASSIGN_OR_RETURN(int64_t id, ctx.IdParam("id"));
   KEFU_RETURN_IF_ERROR(ctx.api.kb().RemoveFavourite(ctx.auth->user.id, id));
-  Reply reply;
-  reply.status = 204;
-  reply.body = nullptr;
-  return reply;
+  return Reply{};
 }
 
 // GET /api/v1/kb/favourites

@@ -99,7 +99,6 @@ Result<Reply> Logout(Ctx& ctx) {
     ctx.api.hub().EndAuthSession(ctx.auth->session_id);
   }
   Reply reply;
-  reply.status = 204;
   reply.headers.emplace_back("Set-Cookie",
                              SessionCookie("", 0, ctx.impl.options.secure_cookies));
   return reply;
@@ -109,9 +108,7 @@ Result<Reply> ChangePassword(Ctx& ctx) {
   KEFU_RETURN_IF_ERROR(ctx.api.accounts().ChangeOwnPassword(
       *ctx.auth, ctx.BodyString("current_password"), ctx.BodyString("new_password"),
       ctx.request.remote_ip));
-  Reply reply;
-  reply.status = 204;
-  return reply;
+  return Reply{};
 }
 
 Result<Reply> ListUsers(Ctx& ctx) {
@@ -183,9 +180,7 @@ Result<Reply> ResetPassword(Ctx& ctx) {
   KEFU_RETURN_IF_ERROR(
       ctx.api.accounts().SetPassword(id, ctx.BodyString("password"), ctx.ToActor()));
   ctx.api.hub().EndUser(id);
-  Reply reply;
-  reply.status = 204;
-  return reply;
+  return Reply{};
 }
 
 Result<Reply> ListTeams(Ctx& ctx) {
@@ -294,9 +289,7 @@ Result<Reply> CreateToken(Ctx& ctx) {
 Result<Reply> RevokeToken(Ctx& ctx) {
   KEFU_ASSIGN_OR_RETURN(int64_t id, ctx.IdParam("id"));
   KEFU_RETURN_IF_ERROR(ctx.api.accounts().RevokeToken(id, ctx.ToActor()));
-  Reply reply;
-  reply.status = 204;
-  return reply;
+  return Reply{};
 }
 
 Result<Reply> Broadcast(Ctx& ctx) {

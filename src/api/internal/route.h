@@ -54,7 +54,7 @@ struct Route {
   const char* summary;
   std::vector<Field> body;
   bool paginated = false;
-  int success_status = 200;
+  int success_status = 200;  // what a handler's Reply with the default status 200 becomes
 };
 
 struct Ctx {
