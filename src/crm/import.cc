@@ -1123,17 +1123,17 @@ class Importer {
 
   Status ApplyBatch(std::vector<Parsed>& batch) {
     // Pass 1: customers already in the database that this batch touches.
-    std::unordered_map<int64_t, Pending> pending;
+    std::unordered_set<int64_t> seen;
     std::vector<int64_t> to_load;
     std::string why;
     for (const Parsed& p : batch) {
       // (Customers an earlier batch of this file wrote are read back like any other.)
       int64_t id = Resolve(p, &why);
-      if (id > 0 && pending.emplace(id, Pending{}).second) {
+      if (id > 0 && seen.insert(id).second) {
         to_load.push_back(id);
       }
     }
-    pending.clear();
+    std::unordered_map<int64_t, Pending> pending;
     KEFU_RETURN_IF_ERROR(LoadExisting(to_load, pending));
     // Pass 2: in file order.
     const int64_t now = clock_.NowMs();
