@@ -584,6 +584,97 @@ CREATE INDEX kb_favourites_entry_idx ON kb_favourites (entry_id);
 )sql";
 
 
+// Migration 6: the service history a customer 360 shows (#6) and error-code history (#7).
+// - interactions are contacts on every channel (接触记录): one row per call, chat, app or
+//   WeChat session, e-mail, SMS conversation. The conversations service will write them as
+//   contacts arrive; until then, and for the history a bank brings from its old system, the
+//   data feed sends them with the old system's reference (external_ref). agent_name is kept
+//   beside agent_id because history often names agents kefu does not know.
+// - tickets (工单) hold every kind of follow-on work: a request, a left message (留言), a
+//   callback and a complaint (投诉). A complaint is a ticket of kind 'complaint' with a
+//   severity and a flag for complaints passed on by the regulator (监管转办); keeping one
+//   table keeps one life cycle (new → open → pending → resolved → closed) and one numbering
+//   (number, e.g. GD20261122000123, is what the customer is told).
+// - surveys are the answers customers give after a contact: CSAT 1–5, NPS 0–10, CES 1–7.
+// - error_code_versions keeps every change to an error code (like kb_versions): who, when,
+//   and the whole code as JSON after the change (before it, for delete).
+constexpr std::string_view kServiceHistorySql = R"sql(
+CREATE TABLE interactions (
+  id BIGINT NOT NULL PRIMARY KEY,
+  customer_id BIGINT REFERENCES customers (id),
+  external_ref TEXT UNIQUE,
+  channel TEXT NOT NULL CHECK (channel IN
+    ('voice', 'chat', 'app', 'wechat', 'weibo', 'email', 'sms')),
+  direction TEXT NOT NULL DEFAULT 'inbound' CHECK (direction IN ('inbound', 'outbound')),
+  queue_id BIGINT REFERENCES queues (id),
+  agent_id BIGINT REFERENCES agents (id),
+  agent_name TEXT,
+  status TEXT NOT NULL CHECK (status IN ('queued', 'active', 'ended', 'abandoned')),
+  disposition TEXT,
+  summary TEXT,
+  started_ms BIGINT NOT NULL,
+  answered_ms BIGINT,
+  ended_ms BIGINT,
+  CHECK (answered_ms IS NULL OR answered_ms >= started_ms),
+  CHECK (ended_ms IS NULL OR ended_ms >= started_ms)
+);
+CREATE INDEX interactions_customer_idx ON interactions (customer_id, started_ms);
+
+CREATE TABLE tickets (
+  id BIGINT NOT NULL PRIMARY KEY,
+  number TEXT NOT NULL UNIQUE,
+  customer_id BIGINT REFERENCES customers (id),
+  interaction_id BIGINT REFERENCES interactions (id),
+  external_ref TEXT UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('request', 'message', 'callback', 'complaint')),
+  category TEXT NOT NULL DEFAULT '',
+  subject TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  priority TEXT NOT NULL DEFAULT 'normal' CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
+  status TEXT NOT NULL DEFAULT 'new'
+    CHECK (status IN ('new', 'open', 'pending', 'resolved', 'closed')),
+  severity TEXT CHECK (severity IN ('minor', 'major', 'critical')),
+  via_regulator INTEGER NOT NULL DEFAULT 0 CHECK (via_regulator IN (0, 1)),
+  assignee_agent_id BIGINT REFERENCES agents (id),
+  assignee_name TEXT,
+  due_ms BIGINT,
+  resolution TEXT,
+  created_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL,
+  resolved_ms BIGINT,
+  CHECK (kind = 'complaint' OR (severity IS NULL AND via_regulator = 0))
+);
+CREATE INDEX tickets_customer_idx ON tickets (customer_id, created_ms);
+CREATE INDEX tickets_status_idx ON tickets (status, updated_ms);
+
+CREATE TABLE surveys (
+  id BIGINT NOT NULL PRIMARY KEY,
+  customer_id BIGINT REFERENCES customers (id),
+  interaction_id BIGINT REFERENCES interactions (id),
+  external_ref TEXT UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('csat', 'nps', 'ces')),
+  channel TEXT NOT NULL CHECK (channel IN
+    ('voice', 'chat', 'app', 'wechat', 'weibo', 'email', 'sms')),
+  score INTEGER NOT NULL CHECK (
+    (kind = 'csat' AND score BETWEEN 1 AND 5) OR (kind = 'nps' AND score BETWEEN 0 AND 10) OR
+    (kind = 'ces' AND score BETWEEN 1 AND 7)),
+  comment TEXT,
+  answered_ms BIGINT NOT NULL
+);
+CREATE INDEX surveys_customer_idx ON surveys (customer_id, answered_ms);
+
+CREATE TABLE error_code_versions (
+  code TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete')),
+  changed_by TEXT NOT NULL,
+  changed_ms BIGINT NOT NULL,
+  entry TEXT NOT NULL,
+  PRIMARY KEY (code, version)
+);
+)sql";
+
+
 constexpr Migration kMigrations[] = {
     {.version = 1, .name = "foundation", .sql = kFoundationSql},
     {.version = 2, .name = "accounts and audit", .sql = kAccountsSql},
@@ -593,6 +684,7 @@ constexpr Migration kMigrations[] = {
      .postgres_sql = kAuditAppendOnlyPostgres},
     {.version = 4, .name = "customer model", .sql = kCustomerModelSql},
     {.version = 5, .name = "knowledge base", .sql = kKnowledgeBaseSql},
+    {.version = 6, .name = "service history", .sql = kServiceHistorySql},
 };
 
 }  // namespace
