@@ -28,6 +28,65 @@ json::object FollowUpJson(const crm::FollowUp& f) {
                       {"done_ms", OptInt(f.done_ms)},  {"created_ms", f.created_ms}};
 }
 
+json::object TicketJson(const crm::Ticket& t) {
+  return json::object{{"id", IdString(t.id)},
+                      {"number", t.number},
+                      {"kind", t.kind},
+                      {"category", t.category},
+                      {"subject", t.subject},
+                      {"priority", t.priority},
+                      {"status", t.status},
+                      {"severity", OptString(t.severity)},
+                      {"via_regulator", t.via_regulator},
+                      {"assignee_name", OptString(t.assignee_name)},
+                      {"due_ms", OptInt(t.due_ms)},
+                      {"resolution", OptString(t.resolution)},
+                      {"created_ms", t.created_ms},
+                      {"updated_ms", t.updated_ms},
+                      {"resolved_ms", OptInt(t.resolved_ms)}};
+}
+
+// Contacts, open tickets, complaints and surveys of the 360 view.
+void AddServiceJson(const crm::Customer360& c, json::object& out) {
+  json::array contacts;
+  for (const crm::Interaction& i : c.contacts) {
+    contacts.push_back(json::object{{"id", IdString(i.id)},
+                                    {"channel", i.channel},
+                                    {"direction", i.direction},
+                                    {"queue_name", OptString(i.queue_name)},
+                                    {"agent_name", OptString(i.agent_name)},
+                                    {"status", i.status},
+                                    {"disposition", OptString(i.disposition)},
+                                    {"summary", OptString(i.summary)},
+                                    {"started_ms", i.started_ms},
+                                    {"answered_ms", OptInt(i.answered_ms)},
+                                    {"ended_ms", OptInt(i.ended_ms)}});
+  }
+  json::array open_tickets;
+  for (const crm::Ticket& t : c.open_tickets) {
+    open_tickets.push_back(TicketJson(t));
+  }
+  json::array complaints;
+  for (const crm::Ticket& t : c.complaints) {
+    complaints.push_back(TicketJson(t));
+  }
+  json::array surveys;
+  for (const crm::SurveyAnswer& a : c.surveys) {
+    surveys.push_back(json::object{{"id", IdString(a.id)},
+                                   {"kind", a.kind},
+                                   {"channel", a.channel},
+                                   {"score", a.score},
+                                   {"comment", OptString(a.comment)},
+                                   {"answered_ms", a.answered_ms}});
+  }
+  out["contacts"] = std::move(contacts);
+  out["open_tickets"] = std::move(open_tickets);
+  out["complaints"] = std::move(complaints);
+  out["complaints_12m"] = c.complaints_12m;
+  out["surveys"] = std::move(surveys);
+  out["latest_nps"] = OptInt(c.latest_nps);
+}
+
 json::object Customer360Json(const crm::Customer360& c) {
   json::array cards;
   for (const crm::Card& k : c.cards) {
@@ -139,7 +198,7 @@ json::object Customer360Json(const crm::Customer360& c) {
   if (ec) {
     consent = json::object();
   }
-  return json::object{{"found", true},
+  json::object out{{"found", true},
                       {"id", IdString(c.id)},
                       {"cif", OptString(c.cif)},
                       {"name", c.name},
@@ -177,6 +236,8 @@ json::object Customer360Json(const crm::Customer360& c) {
                       {"owner_history", std::move(owners)},
                       {"created_ms", c.created_ms},
                       {"updated_ms", c.updated_ms}};
+  AddServiceJson(c, out);
+  return out;
 }
 
 // GET /api/v1/customers/lookup?customer_id=|mobile=|id_number=|wechat_openid=|cif=
@@ -320,9 +381,18 @@ Result<Reply> UpdateCustomer(Ctx& ctx) {
   if (const json::value* m = ctx.Body().if_contains("marketing_consent"); m && !m->is_null()) {
     patch.marketing_consent = m->as_bool();
   }
+  patch.mobile = OptBodyString(ctx, "mobile");
+  patch.email = OptBodyString(ctx, "email");
   KEFU_RETURN_IF_ERROR(ctx.api.customers().UpdateProfile(id, patch));
+  // The audit row says that the mobile or e-mail changed, never what to.
+  json::object detail = ctx.Body();
+  for (const char* field : {"mobile", "email"}) {
+    if (detail.contains(field)) {
+      detail[field] = "changed";
+    }
+  }
   KEFU_RETURN_IF_ERROR(ctx.api.audit().Append(
-      ctx.ToActor(), {"customer.update", "customer", IdString(id), json::serialize(ctx.body)}));
+      ctx.ToActor(), {"customer.update", "customer", IdString(id), json::serialize(detail)}));
   return Reply{};
 }
 
@@ -529,7 +599,9 @@ void AppendCustomerRoutes(std::vector<Route>& routes) {
         {"customer_type", FieldType::kString, false, "type, e.g. senior"},
         {"preferred_script", FieldType::kString, false, "simplified|traditional"},
         {"tags", FieldType::kStringArray, false, "the whole tag set"},
-        {"marketing_consent", FieldType::kBool, false, "consents to marketing messages"}},
+        {"marketing_consent", FieldType::kBool, false, "consents to marketing messages"},
+        {"mobile", FieldType::kString, false, "new primary mobile (replaces the old one)"},
+        {"email", FieldType::kString, false, "new primary e-mail (replaces the old one)"}},
        false, 204},
       {"POST", "/api/v1/customers/{id}/owner", ChangeOwner, Access::kPermission,
        P::kCustomersOwner, "default", "Change (or clear with null) the owner 专属负责人",
@@ -556,7 +628,8 @@ void AppendCustomerRoutes(std::vector<Route>& routes) {
       {"POST", "/api/v1/ingest/{kind}", IngestItems, Access::kPermission, P::kIngestWrite,
        "default",
        "The bank's data feed: up to 1,000 items of one kind (customers, cards, accounts, loans, "
-       "applications, transactions, journey, sms, error_codes) with an Idempotency-Key header; "
+       "applications, transactions, journey, sms, interactions, tickets, surveys, error_codes) "
+       "with an Idempotency-Key header; "
        "items name their customer by cif or customer_id; bad items are reported by index",
        {{"items", FieldType::kObjectArray, true, "the items"}}},
   };

@@ -550,12 +550,68 @@ constexpr std::string_view kInsertTransaction =
     "amount_fen, currency, merchant, country, channel, status, error_code, occurred_ms) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 
+constexpr std::string_view kInsertInteraction =
+    "INSERT INTO interactions (id, customer_id, channel, direction, queue_id, agent_id, status, "
+    "disposition, summary, started_ms, answered_ms, ended_ms) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+constexpr std::string_view kInsertTicket =
+    "INSERT INTO tickets (id, number, customer_id, interaction_id, kind, category, subject, "
+    "description, priority, status, severity, via_regulator, assignee_agent_id, due_ms, "
+    "resolution, created_ms, updated_ms, resolved_ms) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+constexpr std::string_view kInsertSurvey =
+    "INSERT INTO surveys (id, customer_id, interaction_id, kind, channel, score, comment, "
+    "answered_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+// What customers contact the bank about: the contact's summary and, when it leads to a
+// ticket, the ticket's category and subject. Written for this project.
+struct ContactTopic {
+  std::string_view summary;
+  std::string_view category;
+  std::string_view ticket_subject;  // empty: settled on the spot
+  int weight;
+};
+constexpr ContactTopic kContactTopics[] = {
+    {"咨询信用卡账单分期手续费和期数", "card", "", 14},
+    {"查询刷卡失败原因，已告知错误代码含义", "transaction", "", 12},
+    {"咨询信用卡临时额度调整", "card", "申请临时额度上调", 8},
+    {"询问还款日和最低还款额", "card", "", 10},
+    {"手机银行转账失败，协助排查", "transaction", "转账失败待核查", 7},
+    {"咨询房贷提前还款流程", "loan", "提前还款预约", 5},
+    {"查询信用卡申请进度", "application", "", 8},
+    {"修改账单寄送地址", "profile", "补寄纸质账单", 4},
+    {"询问活动积分何时到账", "campaign", "活动奖励未到账", 6},
+    {"挂失借记卡并咨询补卡", "card", "补卡邮寄", 4},
+    {"咨询理财产品赎回到账时间", "wealth", "", 5},
+    {"反映境外交易被拒", "transaction", "境外交易限制解除", 3},
+};
+
+struct ComplaintTopic {
+  std::string_view subject;
+  std::string_view category;
+  std::string_view resolution;
+};
+constexpr ComplaintTopic kComplaintTopics[] = {
+    {"年费未经告知被扣收", "fee", "已向客户说明并减免当年年费"},
+    {"分期手续费与宣传不符", "fee", "已退还差额手续费"},
+    {"电话多次排队无人接听", "service", "已致歉并安排专人回访"},
+    {"扣款成功但商户未到账", "transaction", "已联系收单行，款项原路退回"},
+    {"催收电话打给家人", "collection", "已核查并调整催收联系方式"},
+    {"活动奖品迟迟未发放", "campaign", "已补发奖品并致歉"},
+};
+
+constexpr std::string_view kSurveyComments[] = {
+    "处理很快，谢谢", "坐席很耐心",   "等待时间太长",
+    "问题还没解决",   "解释得很清楚", "希望能有短信通知",
+};
+
 // ---- The generator -----------------------------------------------------------------------
 
 // One batch of customers with everything they own, generated before the transaction opens
 // so that the random sequence does not depend on how often the store runs the callback.
 struct Batch {
   std::vector<Params> customers, keys, cards, loans, transactions;
+  std::vector<Params> interactions, tickets, surveys;
 };
 
 struct RegionRow {
@@ -605,6 +661,8 @@ class Generator {
   void AddTransactions(Batch& batch, int64_t customer_id, const RegionRow& region,
                        std::string_view tier, const std::vector<GeneratedCard>& cards,
                        const std::string& account_masked, DemoSeedReport& report);
+  void AddServiceHistory(Batch& batch, int64_t customer_id, std::string_view tier,
+                         int64_t created_ms, DemoSeedReport& report);
   int64_t TransactionTime(std::string_view channel);
   std::string_view PickErrorCode(std::string_view channel, std::string_view card_kind,
                                  std::string_view tx_kind, bool overseas);
@@ -620,6 +678,12 @@ class Generator {
   std::vector<int64_t> gold_owners_;     // agents who look after gold and platinum customers
   std::vector<int64_t> private_owners_;  // experts, for private banking customers
   std::unordered_set<std::string> used_numbers_;  // ID and card numbers must be unique
+  // The service history draws from its own sequence so adding it left the products as
+  // they were for a given seed.
+  Rng history_rng_{options_.seed ^ 0x5e7c1ce};
+  std::vector<int64_t> desk_agents_;  // agents who take contacts
+  std::unordered_map<std::string_view, std::vector<int64_t>> channel_queues_;
+  int64_t ticket_seq_ = 0;
 };
 
 Generator::Person Generator::MakeName(bool traditional) {
@@ -707,6 +771,8 @@ Status Generator::InsertReferenceData(Session& s, DemoSeedReport& report) {
   skill_ids_.clear();
   gold_owners_.clear();
   private_owners_.clear();
+  desk_agents_.clear();
+  channel_queues_.clear();
   for (const RegionDef& def : kRegions) {
     RegionRow row{&def, ids_.Next(), {}, {}};
     for (size_t pos = 0; pos < def.id_prefixes.size(); pos += 7) {
@@ -806,6 +872,9 @@ Status Generator::InsertReferenceData(Session& s, DemoSeedReport& report) {
       }
       KEFU_ASSIGN_OR_RETURN(const int64_t id,
                             add_agent(team_id, team.member_role, skills, takes_calls));
+      if (takes_calls) {
+        desk_agents_.push_back(id);
+      }
       if (is_expert) {
         private_owners_.push_back(id);
         gold_owners_.push_back(id);
@@ -832,6 +901,7 @@ Status Generator::InsertReferenceData(Session& s, DemoSeedReport& report) {
                               def.service_level_seconds, def.target_pct, min_tier, 1, now_ms_}));
     KEFU_RETURN_IF_ERROR(
         s.Exec(kInsertQueueSkill, {id, skill_ids_.at(def.skill), def.min_proficiency}));
+    channel_queues_[def.channel].push_back(id);
     ++report.queues;
   }
 
@@ -954,6 +1024,102 @@ void Generator::AddCustomer(Batch& batch, DemoSeedReport& report) {
   // The settlement account behind the customer's debit card, for card-less transfers.
   const std::string account = MakeCardNumber("6230", 19);
   AddTransactions(batch, id, region, tier, cards, pii::MaskCardNumber(account), report);
+  AddServiceHistory(batch, id, tier, created_ms, report);
+}
+
+// Contacts over the last 180 days on every channel, some leading to tickets, a few
+// complaints (some passed on by the regulator), and survey answers after some contacts.
+void Generator::AddServiceHistory(Batch& batch, int64_t customer_id, std::string_view tier,
+                                  int64_t created_ms, DemoSeedReport& report) {
+  Rng& rng = history_rng_;
+  struct ChannelWeight {
+    std::string_view channel;
+    int weight;
+  };
+  static constexpr ChannelWeight kChannels[] = {
+      {"voice", 50}, {"chat", 16}, {"app", 12}, {"wechat", 12}, {"email", 6}, {"weibo", 4}};
+  const int64_t contacts = rng.FrontIndex(tier == "standard" ? 6 : 9);
+  const int64_t earliest = std::max(created_ms, now_ms_ - 180 * kDayMs);
+  for (int64_t i = 0; i < contacts; ++i) {
+    const std::string_view channel =
+        rng.PickWeighted(std::span<const ChannelWeight>(kChannels)).channel;
+    const ContactTopic& topic = rng.PickWeighted(std::span<const ContactTopic>(kContactTopics));
+    const int64_t started = earliest + rng.Below(std::max<int64_t>(1, now_ms_ - earliest));
+    const bool written = channel == "email" || channel == "weibo";
+    const bool abandoned = !written && rng.Percent(8);
+    std::optional<int64_t> queue;
+    if (auto q = channel_queues_.find(channel == "voice" ? "voice" : written ? "email" : "chat");
+        q != channel_queues_.end()) {
+      queue = rng.Pick(std::span<const int64_t>(q->second));
+    }
+    const int64_t id = ids_.Next();
+    std::optional<int64_t> agent;
+    std::optional<int64_t> answered;
+    std::optional<int64_t> ended;
+    if (abandoned) {
+      ended = started + rng.Between(10, 180) * 1000;
+    } else {
+      agent = rng.Pick(std::span<const int64_t>(desk_agents_));
+      answered = started + (written ? rng.Between(600, 20'000) : rng.Skewed(90) + 3) * 1000;
+      ended = *answered + rng.Between(60, written ? 900 : 600) * 1000;
+    }
+    batch.interactions.push_back(Params{
+        id, customer_id, channel, "inbound", queue, agent, abandoned ? "abandoned" : "ended",
+        abandoned ? store::Value(nullptr)
+                  : store::Value(topic.ticket_subject.empty() ? "resolved" : "ticket"),
+        abandoned ? store::Value(nullptr) : store::Value(topic.summary), started, answered, ended});
+    ++report.interactions;
+    if (abandoned) {
+      continue;
+    }
+    if (!topic.ticket_subject.empty()) {
+      const int64_t age_days = (now_ms_ - *ended) / kDayMs;
+      // Recent tickets are still being worked on; older ones are done.
+      const std::string_view status = age_days < 3    ? "open"
+                                      : age_days < 10 ? (rng.Percent(50) ? "pending" : "resolved")
+                                                      : "closed";
+      const bool done = status == "resolved" || status == "closed";
+      const int64_t ticket_id = ids_.Next();
+      batch.tickets.push_back(Params{
+          ticket_id, "GD" + std::to_string(100'000'001 + ticket_seq_++), customer_id, id,
+          "request", topic.category, topic.ticket_subject, topic.summary,
+          tier == "private" ? "high" : "normal", status, nullptr, 0, agent,
+          *ended + 3 * kDayMs,
+          done ? store::Value("已处理并电话告知客户") : store::Value(nullptr),
+          *ended, done ? *ended + rng.Between(1, 3) * kDayMs : *ended,
+          done ? store::Value(*ended + rng.Between(1, 3) * kDayMs) : store::Value(nullptr)});
+      ++report.tickets;
+    }
+    if (channel != "weibo" && rng.Percent(30)) {
+      const bool nps = rng.Percent(30);
+      const int64_t score = nps ? std::min<int64_t>(10, 5 + rng.Skewed(7) + rng.Below(3))
+                                : std::max<int64_t>(1, 5 - rng.Skewed(4));
+      std::optional<std::string_view> comment;
+      if (rng.Percent(25)) {
+        comment = rng.Pick(std::span<const std::string_view>(kSurveyComments));
+      }
+      batch.surveys.push_back(Params{ids_.Next(), customer_id, id, nps ? "nps" : "csat", channel,
+                                     score, comment, *ended + rng.Between(1, 30) * 60'000});
+      ++report.surveys;
+    }
+  }
+  // About 3 % of customers complained in the last year; one in ten via the regulator.
+  if (rng.Percent(3)) {
+    const ComplaintTopic& topic = rng.Pick(std::span<const ComplaintTopic>(kComplaintTopics));
+    const int64_t created = std::max(created_ms, now_ms_ - rng.Between(1, 360) * kDayMs);
+    const bool open = now_ms_ - created < 15 * kDayMs;
+    const int64_t resolved = created + rng.Between(2, 14) * kDayMs;
+    static constexpr std::string_view kSeverities[] = {"minor", "minor", "major", "critical"};
+    batch.tickets.push_back(Params{
+        ids_.Next(), "TS" + std::to_string(100'000'001 + ticket_seq_++), customer_id, nullptr,
+        "complaint", topic.category, topic.subject, topic.subject, "high",
+        open ? "open" : "closed", rng.Pick(std::span<const std::string_view>(kSeverities)),
+        rng.Percent(10) ? 1 : 0, rng.Pick(std::span<const int64_t>(desk_agents_)),
+        created + 15 * kDayMs, open ? store::Value(nullptr) : store::Value(topic.resolution),
+        created, open ? created : resolved, open ? store::Value(nullptr) : store::Value(resolved)});
+    ++report.tickets;
+    ++report.complaints;
+  }
 }
 
 std::vector<GeneratedCard> Generator::AddCards(Batch& batch, int64_t customer_id,
@@ -1439,6 +1605,9 @@ Result<DemoSeedReport> SeedDemo(store::Database& db, const Clock& clock,
       KEFU_RETURN_IF_ERROR(InsertRows(s, kInsertCard, batch.cards));
       KEFU_RETURN_IF_ERROR(InsertRows(s, kInsertLoan, batch.loans));
       KEFU_RETURN_IF_ERROR(InsertRows(s, kInsertTransaction, batch.transactions));
+      KEFU_RETURN_IF_ERROR(InsertRows(s, kInsertInteraction, batch.interactions));
+      KEFU_RETURN_IF_ERROR(InsertRows(s, kInsertTicket, batch.tickets));
+      KEFU_RETURN_IF_ERROR(InsertRows(s, kInsertSurvey, batch.surveys));
       return last ? write_done_marker(s) : OkStatus();
     }));
     report.customers += batch_report.customers;
@@ -1446,6 +1615,10 @@ Result<DemoSeedReport> SeedDemo(store::Database& db, const Clock& clock,
     report.loans += batch_report.loans;
     report.transactions += batch_report.transactions;
     report.failed_transactions += batch_report.failed_transactions;
+    report.interactions += batch_report.interactions;
+    report.tickets += batch_report.tickets;
+    report.complaints += batch_report.complaints;
+    report.surveys += batch_report.surveys;
     done += count;
     if (progress) {
       progress("customers", done, options.customers);

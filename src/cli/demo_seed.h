@@ -38,6 +38,10 @@ struct DemoSeedReport {
   int loans = 0;
   int transactions = 0;
   int failed_transactions = 0;
+  int interactions = 0;  // contacts on every channel over the last 180 days
+  int tickets = 0;       // complaints included
+  int complaints = 0;
+  int surveys = 0;
   // The database already held a finished demo seed; nothing was written.
   bool already_seeded = false;
 };

@@ -128,6 +128,20 @@ TEST_F(DemoSeed, ReportMatchesTheRowsWritten) {
   EXPECT_EQ(report->transactions, Int("SELECT count(*) FROM transactions"));
   EXPECT_EQ(report->failed_transactions,
             Int("SELECT count(*) FROM transactions WHERE status = 'failed'"));
+  EXPECT_EQ(report->interactions, Int("SELECT count(*) FROM interactions"));
+  EXPECT_EQ(report->tickets, Int("SELECT count(*) FROM tickets"));
+  EXPECT_EQ(report->complaints, Int("SELECT count(*) FROM tickets WHERE kind = 'complaint'"));
+  EXPECT_EQ(report->surveys, Int("SELECT count(*) FROM surveys"));
+  // The service history a 360 view shows: contacts on several channels, open tickets,
+  // complaints and NPS answers, all within the last 180 days (a year for complaints).
+  EXPECT_GE(report->interactions, kCustomers);
+  EXPECT_GE(Int("SELECT count(DISTINCT channel) FROM interactions"), 5);
+  EXPECT_GT(Int("SELECT count(*) FROM tickets WHERE status IN ('new', 'open', 'pending')"), 0);
+  EXPECT_GT(report->complaints, 0);
+  EXPECT_GT(Int("SELECT count(*) FROM surveys WHERE kind = 'nps'"), 0);
+  EXPECT_EQ(Int("SELECT count(*) FROM interactions WHERE answered_ms < started_ms OR "
+                "ended_ms < started_ms OR started_ms > " + std::to_string(clock_.NowMs())),
+            0);
 
   EXPECT_GE(report->regions, 12);
   EXPECT_GE(report->branches, report->regions);

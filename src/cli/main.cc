@@ -60,10 +60,12 @@ Status RunSeed(App& app, int customers, bool quiet) {
   }
   std::printf(
       "demo seeded: %d regions, %d branches, %d teams, %d agents, %d skills, %d queues, "
-      "%d customers, %d cards, %d loans, %d transactions (%d failed)\n",
+      "%d customers, %d cards, %d loans, %d transactions (%d failed), %d contacts, "
+      "%d tickets (%d complaints), %d survey answers\n",
       report.regions, report.branches, report.teams, report.agents, report.skills,
       report.queues, report.customers, report.cards, report.loans, report.transactions,
-      report.failed_transactions);
+      report.failed_transactions, report.interactions, report.tickets, report.complaints,
+      report.surveys);
   return OkStatus();
 }
 

@@ -44,6 +44,36 @@ bool OneOf(const std::string& v, std::initializer_list<std::string_view> allowed
   return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
 }
 
+// Replaces the customer's primary `kind` (mobile or email) key: the old value's key goes, the
+// new one comes, unless another customer holds it.
+Status ReplaceKey(store::Session& s, int64_t customer_id, std::string_view kind,
+                  const std::optional<std::string>& old_key, const std::string& new_key,
+                  const std::string& value, int64_t now) {
+  KEFU_ASSIGN_OR_RETURN(std::optional<store::Row> holder,
+                        s.QueryOne("SELECT customer_id FROM customer_keys WHERE kind = $1 AND "
+                                   "key = $2",
+                                   {std::string(kind), new_key}));
+  if (holder && holder->Int64(0) != customer_id) {
+    return Status(StatusCode::kAlreadyExists,
+                  "this " + std::string(kind == "mobile" ? "mobile" : "e-mail") +
+                      " belongs to customer " + std::to_string(holder->Int64(0)),
+                  std::string(kind));
+  }
+  if (old_key && *old_key != new_key) {
+    KEFU_RETURN_IF_ERROR(s.Exec("DELETE FROM customer_keys WHERE kind = $1 AND key = $2 AND "
+                                "customer_id = $3",
+                                {std::string(kind), *old_key, customer_id})
+                             .status());
+  }
+  if (!holder) {
+    KEFU_RETURN_IF_ERROR(s.Exec("INSERT INTO customer_keys (kind, key, customer_id, value, "
+                                "created_ms) VALUES ($1, $2, $3, $4, $5)",
+                                {std::string(kind), new_key, customer_id, value, now})
+                             .status());
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<std::vector<CustomerSummary>> Customers::Search(std::string_view query, int limit) const {
@@ -159,12 +189,46 @@ Status Customers::UpdateProfile(int64_t customer_id, const ProfilePatch& patch) 
       KEFU_RETURN_IF_ERROR(CheckText(t, "tags", 32, true));
     }
   }
+  std::optional<std::string> mobile;
+  if (patch.mobile) {
+    Result<std::string> m = NormalizeAnyMobile(*patch.mobile);
+    if (!m.ok()) {
+      return InvalidArgumentError(m.status().message(), "mobile");
+    }
+    mobile = *m;
+  }
+  std::optional<std::string> email;
+  if (patch.email) {
+    Result<std::string> e = pii::NormalizeEmail(*patch.email);
+    if (!e.ok()) {
+      return InvalidArgumentError(e.status().message(), "email");
+    }
+    email = *e;
+  }
   const int64_t now = clock_->NowMs();
   return db_->Transact([&](store::Session& s) -> Status {
     KEFU_ASSIGN_OR_RETURN(std::optional<store::Row> row,
-                          s.QueryOne("SELECT consent FROM customers WHERE id = $1", {customer_id}));
+                          s.QueryOne("SELECT consent, mobile_hash, email FROM customers "
+                                     "WHERE id = $1",
+                                     {customer_id}));
     if (!row) {
       return NotFoundError("no customer " + std::to_string(customer_id));
+    }
+    std::optional<std::string> mobile_key;
+    if (mobile) {
+      mobile_key = IdentityKey(pii_key_, *mobile);
+      KEFU_RETURN_IF_ERROR(
+          ReplaceKey(s, customer_id, "mobile", row->OptText(1), *mobile_key, *mobile, now));
+    }
+    if (email) {
+      std::optional<std::string> old_key;
+      if (std::optional<std::string> old = row->OptText(2)) {
+        if (Result<std::string> e = pii::NormalizeEmail(*old); e.ok()) {
+          old_key = IdentityKey(pii_key_, *e);
+        }
+      }
+      KEFU_RETURN_IF_ERROR(ReplaceKey(s, customer_id, "email", old_key,
+                                      IdentityKey(pii_key_, *email), *email, now));
     }
     std::optional<std::string> consent;
     if (patch.marketing_consent) {
@@ -181,9 +245,12 @@ Status Customers::UpdateProfile(int64_t customer_id, const ProfilePatch& patch) 
                "tier = COALESCE($4, tier), segment = COALESCE($5, segment), "
                "customer_type = COALESCE($6, customer_type), "
                "preferred_script = COALESCE($7, preferred_script), "
-               "consent = COALESCE($8, consent), updated_ms = $9 WHERE id = $1",
+               "consent = COALESCE($8, consent), mobile = COALESCE($10, mobile), "
+               "mobile_hash = COALESCE($11, mobile_hash), email = COALESCE($12, email), "
+               "updated_ms = $9 WHERE id = $1",
                {customer_id, patch.name, patch.gender, patch.tier, patch.segment,
-                patch.customer_type, patch.preferred_script, consent, now})
+                patch.customer_type, patch.preferred_script, consent, now, mobile, mobile_key,
+                email})
             .status());
     if (patch.tags) {
       KEFU_RETURN_IF_ERROR(

@@ -234,6 +234,81 @@ Status LoadStory(store::Session& s, bool unmask, const std::optional<std::string
   return OkStatus();
 }
 
+// Contacts, open tickets, complaints and surveys: what the customer already told the bank.
+Status LoadService(store::Session& s, int64_t now_ms, Customer360& c) {
+  const int64_t n = Customers::kRecentItems;
+  KEFU_ASSIGN_OR_RETURN(
+      store::Rows contacts,
+      s.Query("SELECT i.id, i.channel, i.direction, q.name, COALESCE(a.name, i.agent_name), "
+              "i.status, i.disposition, i.summary, i.started_ms, i.answered_ms, i.ended_ms "
+              "FROM interactions i LEFT JOIN queues q ON q.id = i.queue_id "
+              "LEFT JOIN agents a ON a.id = i.agent_id "
+              "WHERE i.customer_id = $1 ORDER BY i.started_ms DESC, i.id DESC LIMIT $2",
+              {c.id, n}));
+  for (const store::Row& r : contacts) {
+    c.contacts.push_back({r.Int64(0), r.Text(1), r.Text(2), r.OptText(3), r.OptText(4), r.Text(5),
+                          r.OptText(6), r.OptText(7), r.Int64(8), r.OptInt64(9),
+                          r.OptInt64(10)});
+  }
+  // Open tickets of every kind and the complaints of any status, in one pass over the
+  // customer's tickets (newest first; a customer has tens, not thousands).
+  KEFU_ASSIGN_OR_RETURN(
+      store::Rows tickets,
+      s.Query("SELECT t.id, t.number, t.kind, t.category, t.subject, t.priority, t.status, "
+              "t.severity, t.via_regulator, COALESCE(a.name, t.assignee_name), t.due_ms, "
+              "t.resolution, t.created_ms, t.updated_ms, t.resolved_ms "
+              "FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_agent_id "
+              "WHERE t.customer_id = $1 AND (t.status IN ('new', 'open', 'pending') OR "
+              "t.kind = 'complaint') ORDER BY t.created_ms DESC, t.id DESC LIMIT 200",
+              {c.id}));
+  for (const store::Row& r : tickets) {
+    Ticket t{.id = r.Int64(0),
+             .number = r.Text(1),
+             .kind = r.Text(2),
+             .category = r.Text(3),
+             .subject = r.Text(4),
+             .priority = r.Text(5),
+             .status = r.Text(6),
+             .severity = r.OptText(7),
+             .via_regulator = r.Int64(8) != 0,
+             .assignee_name = r.OptText(9),
+             .due_ms = r.OptInt64(10),
+             .resolution = r.OptText(11),
+             .created_ms = r.Int64(12),
+             .updated_ms = r.Int64(13),
+             .resolved_ms = r.OptInt64(14)};
+    const bool open = t.status == "new" || t.status == "open" || t.status == "pending";
+    if (t.kind == "complaint") {
+      if (t.created_ms >= now_ms - 365 * kDayMs) {
+        ++c.complaints_12m;
+      }
+      if (static_cast<int64_t>(c.complaints.size()) < n) {
+        c.complaints.push_back(t);
+      }
+    }
+    if (open && static_cast<int64_t>(c.open_tickets.size()) < n) {
+      c.open_tickets.push_back(std::move(t));
+    }
+  }
+  KEFU_ASSIGN_OR_RETURN(
+      store::Rows surveys,
+      s.Query("SELECT id, kind, channel, score, comment, answered_ms FROM surveys "
+              "WHERE customer_id = $1 ORDER BY answered_ms DESC, id DESC LIMIT $2",
+              {c.id, n}));
+  for (const store::Row& r : surveys) {
+    c.surveys.push_back(
+        {r.Int64(0), r.Text(1), r.Text(2), r.Int64(3), r.OptText(4), r.Int64(5)});
+  }
+  KEFU_ASSIGN_OR_RETURN(std::optional<store::Row> nps,
+                        s.QueryOne("SELECT score FROM surveys WHERE customer_id = $1 AND "
+                                   "kind = 'nps' ORDER BY answered_ms DESC, id DESC LIMIT 1",
+                                   {c.id}));
+  if (nps) {
+    c.latest_nps = nps->Int64(0);
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 std::string_view LookupKindName(LookupKey::Kind kind) {
@@ -323,7 +398,8 @@ Result<Customer360> Customers::Lookup(const LookupKey& key, bool unmask) const {
     result = ProfileFromRow(*row, unmask);
     KEFU_RETURN_IF_ERROR(LoadProducts(s, result));
     KEFU_RETURN_IF_ERROR(LoadTransactions(s, now_ms, result));
-    return LoadStory(s, unmask, row->OptText(4), result);
+    KEFU_RETURN_IF_ERROR(LoadStory(s, unmask, row->OptText(4), result));
+    return LoadService(s, now_ms, result);
   }));
   if (!found) {
     return NotFoundError(std::string("no customer with that ") +

@@ -292,12 +292,6 @@ TEST(TierLabelTest, ChineseLabels) {
   EXPECT_EQ(TierLabel("private"), "私人银行");
 }
 
-}  // namespace
-}  // namespace kefu::crm
-
-namespace kefu::crm {
-namespace {
-
 TEST_F(CustomersTest, SearchByNamePrefixMobileAndIdNumber) {
   Customers customers(db_.get(), &clock_, kKey);
   auto by_name = customers.Search("张", 10);
@@ -371,6 +365,43 @@ TEST_F(CustomersTest, ProfileOwnerAndFollowUps) {
   EXPECT_EQ(c->owner_history[0].reason, "manual");
   ASSERT_EQ(c->follow_ups.size(), 1u);
   EXPECT_TRUE(c->follow_ups[0].done_ms.has_value());
+}
+
+
+TEST_F(CustomersTest, NewMobileAndEmailReplaceTheOldKeys) {
+  IdGenerator ids(&clock_, 1);
+  Customers customers(db_.get(), &clock_, kKey, &ids);
+  ProfilePatch patch;
+  patch.mobile = "+86 139-0000-2222";
+  patch.email = "Zhang.San@Example.COM";
+  ASSERT_TRUE(customers.UpdateProfile(kZhang, patch).ok());
+  auto c = customers.Lookup(LookupKey::Mobile("13900002222"), true);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->id, kZhang);
+  EXPECT_EQ(c->mobile, "13900002222");
+  EXPECT_EQ(c->email, "Zhang.San@example.com");  // the domain folds, the mailbox does not
+  // The old primary mobile no longer finds Zhang; the secondary one still does.
+  EXPECT_EQ(customers.Lookup(LookupKey::Mobile(kZhangMobile), false).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_TRUE(customers.Lookup(LookupKey::Mobile("13800009999"), false).ok());
+  EXPECT_EQ(*db_->QueryInt64("SELECT COUNT(*) FROM customer_keys WHERE customer_id = $1 AND "
+                             "kind = 'email'",
+                             {kZhang}),
+            1);
+
+  // A prospect's mobile is taken; a malformed e-mail names its field; nothing changes.
+  ASSERT_TRUE(customers.CreateProspect("", "13600001111", "agent").ok());
+  ProfilePatch taken;
+  taken.mobile = "13600001111";
+  Status st = customers.UpdateProfile(kZhang, taken);
+  EXPECT_EQ(st.code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(st.field(), "mobile");
+  ProfilePatch bad;
+  bad.email = "not-an-email";
+  EXPECT_EQ(customers.UpdateProfile(kZhang, bad).field(), "email");
+  c = customers.Lookup(LookupKey::CustomerId(kZhang), true);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->mobile, "13900002222");
 }
 
 }  // namespace

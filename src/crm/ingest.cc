@@ -78,6 +78,8 @@ class Item {
     return InvalidArgumentError(std::string(name) + " must be one of " + list, name);
   }
 
+  const json::value* Raw(const char* name) const { return o_.if_contains(name); }
+
  private:
   const json::object& o_;
 };
@@ -120,6 +122,35 @@ Status CheckErrorCode(store::Session& s, const std::optional<std::string>& code)
   }
   return OkStatus();
 }
+
+// An agent the history names by employee number; unknown numbers keep only the name.
+Result<std::optional<int64_t>> ResolveAgent(store::Session& s, const Item& item,
+                                            const char* field) {
+  KEFU_ASSIGN_OR_RETURN(std::optional<std::string> no, item.OptStr(field, 32));
+  if (!no) {
+    return std::optional<int64_t>();
+  }
+  KEFU_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                        s.QueryOne("SELECT id FROM agents WHERE employee_no = $1", {*no}));
+  return row ? std::optional<int64_t>(row->Int64(0)) : std::optional<int64_t>();
+}
+
+// An interaction the bank's old system or a channel knows by its own reference.
+Result<std::optional<int64_t>> ResolveInteraction(store::Session& s, const Item& item) {
+  KEFU_ASSIGN_OR_RETURN(std::optional<std::string> ref, item.OptStr("interaction_ref", 64));
+  if (!ref) {
+    return std::optional<int64_t>();
+  }
+  KEFU_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                        s.QueryOne("SELECT id FROM interactions WHERE external_ref = $1", {*ref}));
+  if (!row) {
+    return InvalidArgumentError("unknown interaction_ref " + *ref +
+                                    " (send it to /api/v1/ingest/interactions first)",
+                                "interaction_ref");
+  }
+  return std::optional<int64_t>(row->Int64(0));
+}
+
 
 using ItemFn = std::function<Status(store::Session&, const Item&, int64_t now)>;
 
@@ -442,11 +473,146 @@ Result<IngestResponse> Ingest::Apply(std::string_view kind, std::string_view key
                        status, sent})
             .status();
       };
+    } else if (kind == "interactions") {
+      fn = [&](store::Session& s, const Item& it, int64_t) -> Status {
+        KEFU_ASSIGN_OR_RETURN(int64_t customer, ResolveCustomer(s, it));
+        KEFU_ASSIGN_OR_RETURN(std::string ref, it.Str("external_ref", 64));
+        KEFU_ASSIGN_OR_RETURN(
+            std::string channel,
+            it.OneOf("channel", {"voice", "chat", "app", "wechat", "weibo", "email", "sms"}));
+        KEFU_ASSIGN_OR_RETURN(std::string direction,
+                              it.OneOf("direction", {"inbound", "outbound"}, "inbound"));
+        std::optional<int64_t> queue;
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> queue_code, it.OptStr("queue", 64));
+        if (queue_code) {
+          KEFU_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                                s.QueryOne("SELECT id FROM queues WHERE code = $1", {*queue_code}));
+          if (!row) {
+            return InvalidArgumentError("unknown queue " + *queue_code, "queue");
+          }
+          queue = row->Int64(0);
+        }
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> agent, ResolveAgent(s, it, "agent_no"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> agent_name, it.OptStr("agent_name", 64));
+        KEFU_ASSIGN_OR_RETURN(std::string status,
+                              it.OneOf("status", {"queued", "active", "ended", "abandoned"},
+                                       "ended"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> disposition, it.OptStr("disposition", 64));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> summary, it.OptStr("summary", 2000));
+        KEFU_ASSIGN_OR_RETURN(int64_t started, it.Int("started_ms"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> answered, it.OptInt("answered_ms"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> ended, it.OptInt("ended_ms"));
+        if (answered && *answered < started) {
+          return InvalidArgumentError("answered_ms is before started_ms", "answered_ms");
+        }
+        if (ended && *ended < started) {
+          return InvalidArgumentError("ended_ms is before started_ms", "ended_ms");
+        }
+        return s.Exec("INSERT INTO interactions (id, customer_id, external_ref, channel, "
+                      "direction, queue_id, agent_id, agent_name, status, disposition, summary, "
+                      "started_ms, answered_ms, ended_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                      "$8, $9, $10, $11, $12, $13, $14) ON CONFLICT (external_ref) DO UPDATE SET "
+                      "status = excluded.status, disposition = excluded.disposition, summary = "
+                      "excluded.summary, answered_ms = excluded.answered_ms, ended_ms = "
+                      "excluded.ended_ms",
+                      {ids_->Next(), customer, ref, channel, direction, queue, agent, agent_name,
+                       status, disposition, summary, started, answered, ended})
+            .status();
+      };
+    } else if (kind == "tickets") {
+      fn = [&](store::Session& s, const Item& it, int64_t t) -> Status {
+        KEFU_ASSIGN_OR_RETURN(int64_t customer, ResolveCustomer(s, it));
+        KEFU_ASSIGN_OR_RETURN(std::string ref, it.Str("external_ref", 64));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> interaction, ResolveInteraction(s, it));
+        KEFU_ASSIGN_OR_RETURN(std::string ticket_kind,
+                              it.OneOf("kind", {"request", "message", "callback", "complaint"}));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> category, it.OptStr("category", 64));
+        KEFU_ASSIGN_OR_RETURN(std::string subject, it.Str("subject", 200));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> description,
+                              it.OptStr("description", 4000));
+        KEFU_ASSIGN_OR_RETURN(std::string priority,
+                              it.OneOf("priority", {"low", "normal", "high", "urgent"}, "normal"));
+        KEFU_ASSIGN_OR_RETURN(std::string status,
+                              it.OneOf("status", {"new", "open", "pending", "resolved", "closed"},
+                                       "new"));
+        std::optional<std::string> severity;
+        int64_t via_regulator = 0;
+        if (ticket_kind == "complaint") {
+          KEFU_ASSIGN_OR_RETURN(std::string sev,
+                                it.OneOf("severity", {"minor", "major", "critical"}, "minor"));
+          severity = sev;
+          const json::value* v = it.Raw("via_regulator");
+          if (v != nullptr && !v->is_null()) {
+            if (!v->is_bool()) {
+              return InvalidArgumentError("via_regulator must be true or false", "via_regulator");
+            }
+            via_regulator = v->get_bool() ? 1 : 0;
+          }
+        } else if (it.Raw("severity") != nullptr || it.Raw("via_regulator") != nullptr) {
+          return InvalidArgumentError("only a complaint has a severity or via_regulator",
+                                      "severity");
+        }
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> assignee, ResolveAgent(s, it, "assignee_no"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> assignee_name,
+                              it.OptStr("assignee_name", 64));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> due, it.OptInt("due_ms"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> resolution, it.OptStr("resolution", 2000));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> created, it.OptInt("created_ms"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> updated, it.OptInt("updated_ms"));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> resolved, it.OptInt("resolved_ms"));
+        const int64_t id = ids_->Next();
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> number, it.OptStr("number", 32));
+        return s.Exec("INSERT INTO tickets (id, number, customer_id, interaction_id, "
+                      "external_ref, kind, category, subject, description, priority, status, "
+                      "severity, via_regulator, assignee_agent_id, assignee_name, due_ms, "
+                      "resolution, created_ms, updated_ms, resolved_ms) VALUES ($1, $2, $3, $4, "
+                      "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+                      "$20) ON CONFLICT (external_ref) DO UPDATE SET status = excluded.status, "
+                      "priority = excluded.priority, severity = excluded.severity, "
+                      "assignee_agent_id = excluded.assignee_agent_id, assignee_name = "
+                      "excluded.assignee_name, due_ms = excluded.due_ms, resolution = "
+                      "excluded.resolution, updated_ms = excluded.updated_ms, resolved_ms = "
+                      "excluded.resolved_ms",
+                      {id, number.value_or("GD" + std::to_string(id)), customer, interaction, ref,
+                       ticket_kind, category.value_or(""), subject, description.value_or(""),
+                       priority, status, severity, via_regulator, assignee, assignee_name, due,
+                       resolution, created.value_or(t), updated.value_or(created.value_or(t)),
+                       resolved})
+            .status();
+      };
+    } else if (kind == "surveys") {
+      fn = [&](store::Session& s, const Item& it, int64_t) -> Status {
+        KEFU_ASSIGN_OR_RETURN(int64_t customer, ResolveCustomer(s, it));
+        KEFU_ASSIGN_OR_RETURN(std::string ref, it.Str("external_ref", 64));
+        KEFU_ASSIGN_OR_RETURN(std::optional<int64_t> interaction, ResolveInteraction(s, it));
+        KEFU_ASSIGN_OR_RETURN(std::string survey_kind, it.OneOf("kind", {"csat", "nps", "ces"}));
+        KEFU_ASSIGN_OR_RETURN(
+            std::string channel,
+            it.OneOf("channel", {"voice", "chat", "app", "wechat", "weibo", "email", "sms"}));
+        KEFU_ASSIGN_OR_RETURN(int64_t score, it.Int("score"));
+        const auto [low, high] = survey_kind == "csat"  ? std::pair<int64_t, int64_t>{1, 5}
+                                 : survey_kind == "nps" ? std::pair<int64_t, int64_t>{0, 10}
+                                                        : std::pair<int64_t, int64_t>{1, 7};
+        if (score < low || score > high) {
+          return InvalidArgumentError("a " + survey_kind + " score is " + std::to_string(low) +
+                                          "–" + std::to_string(high),
+                                      "score");
+        }
+        KEFU_ASSIGN_OR_RETURN(std::optional<std::string> comment, it.OptStr("comment", 2000));
+        KEFU_ASSIGN_OR_RETURN(int64_t answered, it.Int("answered_ms"));
+        return s.Exec("INSERT INTO surveys (id, customer_id, interaction_id, external_ref, kind, "
+                      "channel, score, comment, answered_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                      "$8, $9) ON CONFLICT (external_ref) DO UPDATE SET score = excluded.score, "
+                      "comment = excluded.comment",
+                      {ids_->Next(), customer, interaction, ref, survey_kind, channel, score,
+                       comment, answered})
+            .status();
+      };
     } else {
       return InvalidArgumentError(
           "unknown kind '" + std::string(kind) +
-              "': customers, cards, accounts, loans, applications, transactions, journey, sms "
-              "or error_codes",
+              "': customers, cards, accounts, loans, applications, transactions, journey, sms, "
+              "interactions, tickets, surveys or error_codes",
           "kind");
     }
     // One transaction for the call; each item in a savepoint so a bad one leaves no trace.

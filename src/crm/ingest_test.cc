@@ -112,5 +112,83 @@ TEST_F(IngestTest, ResendingAnItemChangesNothing) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM applications WHERE stage = 'approved'"), 1);
 }
 
+
+// The history a bank brings from its old system: contacts, tickets with complaints, surveys;
+// the 360 view shows the open tickets, every complaint and the latest NPS.
+TEST_F(IngestTest, ServiceHistoryReachesThe360) {
+  ingest_ = Ingest(db_.get(), &clock_, &ids_, kKey);
+  clock_.SetMs(1767225600000);  // 2026-01-01
+  const int64_t day = 86'400'000;
+  ASSERT_TRUE(Apply("customers", "c", R"({"items": [{"cif": "C7", "name": "赵六"}]})").ok());
+  auto r = Apply("interactions", "i",
+                 R"({"items": [{"cif": "C7", "external_ref": "OLD-1", "channel": "voice",
+                                "agent_name": "老系统坐席", "summary": "咨询还款",
+                                "started_ms": 1767000000000, "answered_ms": 1767000010000,
+                                "ended_ms": 1767000300000},
+                               {"cif": "C7", "external_ref": "OLD-2", "channel": "wechat",
+                                "started_ms": 1767100000000, "ended_ms": 1767000000000},
+                               {"cif": "C7", "external_ref": "OLD-3", "channel": "fax",
+                                "started_ms": 1}]})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->body.find("\"accepted\":1"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find(R"({"index":1,"field":"ended_ms")"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find(R"({"index":2,"field":"channel")"), std::string::npos) << r->body;
+
+  r = Apply("tickets", "t", R"({"items": [
+      {"cif": "C7", "external_ref": "TK-1", "interaction_ref": "OLD-1", "kind": "request",
+       "subject": "补寄账单", "status": "open", "created_ms": 1767000300000},
+      {"cif": "C7", "external_ref": "TK-2", "kind": "complaint", "subject": "扣款未到账",
+       "severity": "major", "via_regulator": true, "status": "resolved",
+       "created_ms": 1767100000000, "resolved_ms": 1767200000000, "resolution": "已退款"},
+      {"cif": "C7", "external_ref": "TK-3", "kind": "request", "subject": "x", "severity": "major"},
+      {"cif": "C7", "external_ref": "TK-4", "interaction_ref": "NOPE", "kind": "request",
+       "subject": "x"}]})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->body.find("\"accepted\":2"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find(R"({"index":2,"field":"severity")"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find(R"({"index":3,"field":"interaction_ref")"), std::string::npos)
+      << r->body;
+
+  r = Apply("surveys", "s", R"({"items": [
+      {"cif": "C7", "external_ref": "SV-1", "kind": "nps", "channel": "sms", "score": 3,
+       "answered_ms": 1767000400000},
+      {"cif": "C7", "external_ref": "SV-2", "kind": "nps", "channel": "sms", "score": 9,
+       "comment": "处理很快", "answered_ms": 1767200000000},
+      {"cif": "C7", "external_ref": "SV-3", "kind": "csat", "channel": "voice", "score": 6,
+       "answered_ms": 1}]})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->body.find(R"({"index":2,"field":"score")"), std::string::npos) << r->body;
+
+  Customers customers(db_.get(), &clock_, kKey);
+  auto c = customers.Lookup(LookupKey::Cif("C7"), false);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->contacts.size(), 1u);
+  EXPECT_EQ(c->contacts[0].channel, "voice");
+  EXPECT_EQ(c->contacts[0].agent_name, "老系统坐席");
+  ASSERT_EQ(c->open_tickets.size(), 1u);
+  EXPECT_EQ(c->open_tickets[0].subject, "补寄账单");
+  EXPECT_EQ(c->open_tickets[0].number.rfind("GD", 0), 0u);
+  ASSERT_EQ(c->complaints.size(), 1u);
+  EXPECT_EQ(c->complaints[0].severity, "major");
+  EXPECT_TRUE(c->complaints[0].via_regulator);
+  EXPECT_EQ(c->complaints[0].resolution, "已退款");
+  EXPECT_EQ(c->complaints_12m, 1);
+  ASSERT_EQ(c->surveys.size(), 2u);
+  EXPECT_EQ(c->latest_nps, 9);
+
+  // A year later the complaint is still listed but no longer counted as recent; resending a
+  // ticket with a new status updates it instead of adding one.
+  clock_.SetMs(1767225600000 + 400 * day);
+  ASSERT_TRUE(Apply("tickets", "t2", R"({"items": [
+      {"cif": "C7", "external_ref": "TK-1", "kind": "request", "subject": "补寄账单",
+       "status": "closed"}]})").ok());
+  c = customers.Lookup(LookupKey::Cif("C7"), false);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->open_tickets.empty());
+  EXPECT_EQ(c->complaints.size(), 1u);
+  EXPECT_EQ(c->complaints_12m, 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM tickets"), 2);
+}
+
 }  // namespace
 }  // namespace kefu::crm

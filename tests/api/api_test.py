@@ -589,6 +589,28 @@ class CustomerDeskTest(unittest.TestCase):
         status, body, _ = self.agent.request("PATCH", f"/api/v1/customers/{cid}", {"tier": "钻石"})
         self.assertEqual(status, 400, body)
         self.assertEqual(body["error"]["field"], "tier")
+        # A new mobile replaces the old one; another customer's mobile is a conflict; the
+        # audit row says it changed, not what to.
+        status, body, _ = self.agent.request("PATCH", f"/api/v1/customers/{cid}",
+                                             {"mobile": "131 9999 0003", "email": "cs@example.cn"})
+        self.assertEqual(status, 204, body)
+        status, c, _ = self.agent.request("GET", "/api/v1/customers/lookup?mobile=13199990003")
+        self.assertEqual((status, c["id"], c["mobile"]), (200, cid, "131****0003"), c)
+        status, c, _ = self.agent.request("GET", "/api/v1/customers/lookup?mobile=13199990002")
+        self.assertFalse(c["found"], c)
+        status, other, _ = self.agent.request("POST", "/api/v1/customers",
+                                              {"name": "占号客户", "mobile": "13199990004"})
+        self.assertEqual(status, 201, other)
+        status, body, _ = self.agent.request("PATCH", f"/api/v1/customers/{cid}",
+                                             {"mobile": "13199990004"})
+        self.assertEqual(status, 409, body)
+        self.assertEqual(body["error"]["field"], "mobile")
+        status, page, _ = login_as("admin").request(
+            "GET", f"/api/v1/audit?action=customer.update&object_id={cid}")
+        self.assertEqual(status, 200, page)
+        details = " ".join(r["detail"] for r in page["items"])
+        self.assertIn("changed", details)
+        self.assertNotIn("13199990003", details)
 
         status, body, _ = self.agent.request("POST", f"/api/v1/customers/{cid}/owner",
                                              {"agent_id": None})
@@ -715,6 +737,38 @@ class IngestTest(unittest.TestCase):
         self.assertEqual(status, 200, c)
         self.assertEqual(c["sms"][0]["activity_code"], "HD2611")
         self.assertEqual(c["applications"][0]["stage_note"], "缺收入证明")
+
+        # The service history from the bank's old system reaches the 360 view.
+        now = int(time.time() * 1000)
+        status, body, _ = post("interactions", "feed-i-1", [
+            {"cif": "F0001", "external_ref": "OLD-C1", "channel": "voice", "queue": "nope",
+             "started_ms": now - 7200000},
+            {"cif": "F0001", "external_ref": "OLD-C2", "channel": "chat", "agent_name": "旧坐席",
+             "summary": "咨询提前还款", "started_ms": now - 3600000, "answered_ms": now - 3590000,
+             "ended_ms": now - 3000000}])
+        self.assertEqual((status, body["accepted"], body["issues"][0]["field"]),
+                         (200, 1, "queue"), body)
+        status, body, _ = post("tickets", "feed-t-1", [
+            {"cif": "F0001", "external_ref": "OLD-T1", "interaction_ref": "OLD-C2",
+             "kind": "request", "subject": "提前还款预约", "status": "open"},
+            {"cif": "F0001", "external_ref": "OLD-T2", "kind": "complaint",
+             "subject": "扣款未到账", "severity": "critical", "status": "resolved",
+             "resolution": "已退款", "created_ms": now - 86400000}])
+        self.assertEqual((status, body["accepted"]), (200, 2), body)
+        status, body, _ = post("surveys", "feed-v-1", [
+            {"cif": "F0001", "external_ref": "OLD-V1", "kind": "nps", "channel": "chat",
+             "score": 11, "answered_ms": now},
+            {"cif": "F0001", "external_ref": "OLD-V2", "kind": "nps", "channel": "chat",
+             "score": 10, "answered_ms": now}])
+        self.assertEqual((status, body["accepted"], body["issues"][0]["field"]),
+                         (200, 1, "score"), body)
+        status, c, _ = agent.request("GET", "/api/v1/customers/lookup?cif=F0001")
+        self.assertEqual(status, 200, c)
+        self.assertEqual([i["summary"] for i in c["contacts"]], ["咨询提前还款"])
+        self.assertEqual([t["subject"] for t in c["open_tickets"]], ["提前还款预约"])
+        self.assertTrue(c["open_tickets"][0]["number"].startswith("GD"))
+        self.assertEqual(c["complaints"][0]["severity"], "critical")
+        self.assertEqual((c["complaints_12m"], c["latest_nps"]), (1, 10))
         # People do not feed data; the scope is for the bank's systems.
         status, body, _ = agent.request("POST", "/api/v1/ingest/sms", {"items": []},
                                         headers={"Idempotency-Key": "x"})

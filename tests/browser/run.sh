@@ -69,6 +69,9 @@ add_user() { # NAME ROLE DISPLAY_NAME PASSWORD
 add_user agent1 agent 王小明 "$AGENT_PASSWORD"
 add_user locked1 agent 赵锁定 "$LOCKED_PASSWORD"
 add_user sup1 supervisor 李班长 "$SUPERVISOR_PASSWORD"
+# The bank's data feed, for the service history a test puts behind a customer.
+INGEST_TOKEN=$("$KEFU" --db "$DB" token create browser-feed --scope ingest.write 2>>"$TMP/setup.log" |
+  grep -o 'kf_[A-Za-z0-9_-]*') || { cat "$TMP/setup.log" >&2; fail "token create failed"; }
 
 "$KEFU" --db "$DB" \
   --set server.listen=127.0.0.1:0 \
@@ -94,6 +97,7 @@ env TMPDIR="$TMP" \
   KEFU_AGENT_PASSWORD="$AGENT_PASSWORD" \
   KEFU_LOCKED_PASSWORD="$LOCKED_PASSWORD" \
   KEFU_SUPERVISOR_PASSWORD="$SUPERVISOR_PASSWORD" \
+  KEFU_INGEST_TOKEN="$INGEST_TOKEN" \
   KEFU_CHROMIUM="$CHROMIUM" \
   KEFU_SCREENSHOT_DIR="${KEFU_SCREENSHOT_DIR:-/tmp}" \
   node --test tests/browser/*.test.mjs

@@ -94,6 +94,46 @@ export interface Customer360 {
     agent_id: string | null; agent_name: string | null; reason: string; changed_by: string;
     changed_ms: number;
   }[];
+  contacts: Contact[];
+  open_tickets: Ticket[];
+  complaints: Ticket[];
+  complaints_12m: number;
+  surveys: { id: string; kind: string; channel: string; score: number; comment: string | null; answered_ms: number }[];
+  latest_nps: number | null;
+}
+
+/** A contact on any channel (接触记录). */
+export interface Contact {
+  id: string;
+  channel: string;
+  direction: string;
+  queue_name: string | null;
+  agent_name: string | null;
+  status: string;
+  disposition: string | null;
+  summary: string | null;
+  started_ms: number;
+  answered_ms: number | null;
+  ended_ms: number | null;
+}
+
+/** A ticket (工单); complaints (投诉) are tickets of kind complaint. */
+export interface Ticket {
+  id: string;
+  number: string;
+  kind: string;
+  category: string;
+  subject: string;
+  priority: string;
+  status: string;
+  severity: string | null;
+  via_regulator: boolean;
+  assignee_name: string | null;
+  due_ms: number | null;
+  resolution: string | null;
+  created_ms: number;
+  updated_ms: number;
+  resolved_ms: number | null;
 }
 
 export interface UnknownCaller {
@@ -146,6 +186,8 @@ export interface ProfilePatch {
   preferred_script?: string;
   tags?: string[];
   marketing_consent?: boolean;
+  mobile?: string;
+  email?: string;
 }
 
 export function updateCustomer(id: string, patch: ProfilePatch): Promise<void> {

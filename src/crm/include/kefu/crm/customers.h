@@ -138,6 +138,50 @@ struct FollowUp {
   int64_t created_ms = 0;
 };
 
+// A contact on any channel (接触记录), newest first in the 360 view.
+struct Interaction {
+  int64_t id = 0;
+  std::string channel;    // voice | chat | app | wechat | weibo | email | sms
+  std::string direction;  // inbound | outbound
+  std::optional<std::string> queue_name;
+  std::optional<std::string> agent_name;
+  std::string status;  // queued | active | ended | abandoned
+  std::optional<std::string> disposition;
+  std::optional<std::string> summary;
+  int64_t started_ms = 0;
+  std::optional<int64_t> answered_ms;
+  std::optional<int64_t> ended_ms;
+};
+
+// A ticket (工单): a request, a left message (留言), a callback or a complaint (投诉).
+struct Ticket {
+  int64_t id = 0;
+  std::string number;  // what the customer is told, e.g. GD20261122000123
+  std::string kind;    // request | message | callback | complaint
+  std::string category;
+  std::string subject;
+  std::string priority;  // low | normal | high | urgent
+  std::string status;    // new | open | pending | resolved | closed
+  std::optional<std::string> severity;  // complaints: minor | major | critical
+  bool via_regulator = false;           // complaints passed on by the regulator (监管转办)
+  std::optional<std::string> assignee_name;
+  std::optional<int64_t> due_ms;
+  std::optional<std::string> resolution;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  std::optional<int64_t> resolved_ms;
+};
+
+// A survey answer: CSAT 1–5, NPS 0–10 or CES 1–7.
+struct SurveyAnswer {
+  int64_t id = 0;
+  std::string kind;  // csat | nps | ces
+  std::string channel;
+  int64_t score = 0;
+  std::optional<std::string> comment;
+  int64_t answered_ms = 0;
+};
+
 struct OwnerChange {
   std::optional<int64_t> agent_id;
   std::optional<std::string> agent_name;
@@ -185,6 +229,12 @@ struct Customer360 {
   std::vector<JourneyEvent> journey;      // newest first, at most kRecentItems
   std::vector<FollowUp> follow_ups;       // newest first, at most kRecentItems
   std::vector<OwnerChange> owner_history; // newest first, at most 5
+  std::vector<Interaction> contacts;       // newest first, at most kRecentItems, all channels
+  std::vector<Ticket> open_tickets;        // status new/open/pending, any kind, newest first
+  std::vector<Ticket> complaints;          // kind complaint, any status, newest first
+  int64_t complaints_12m = 0;              // complaints created in the 365 days before
+  std::vector<SurveyAnswer> surveys;       // newest first, at most kRecentItems
+  std::optional<int64_t> latest_nps;       // the newest NPS score (0–10), if any
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
 };
@@ -212,6 +262,10 @@ struct ProfilePatch {
   std::optional<std::string> preferred_script;  // simplified | traditional
   std::optional<std::vector<std::string>> tags;  // the whole set
   std::optional<bool> marketing_consent;
+  // A new primary mobile or e-mail replaces the old one everywhere (the identity index
+  // included); kAlreadyExists when it already belongs to another customer.
+  std::optional<std::string> mobile;
+  std::optional<std::string> email;
 };
 
 struct FollowUpSpec {
@@ -254,7 +308,8 @@ class Customers {
   Result<int64_t> CreateProspect(std::string_view name, std::string_view mobile,
                                  std::string_view actor);
 
-  // kNotFound, kInvalidArgument naming the field, or OK.
+  // kNotFound, kInvalidArgument naming the field, kAlreadyExists (field mobile or email) when
+  // the new mobile or e-mail belongs to another customer, or OK.
   Status UpdateProfile(int64_t customer_id, const ProfilePatch& patch);
 
   // Sets (or clears, with nullopt) the owner and records the change in owner_history.

@@ -21,12 +21,14 @@ struct IngestResponse {
 
 // The bank's data feed (数据接入): its systems push customers, products and activity into kefu
 // so the 360 view is complete. Kinds: customers, cards, accounts, loans, applications,
-// transactions, journey, sms, error_codes. Each call carries up to kMaxItems items and an
-// idempotency key; a retry with the same key and the same body gets the first answer back
-// without doing anything again, the same key with another body is refused. Items name their
-// customer by "cif" (the bank's customer number) or "customer_id". Bad items are reported by
-// index and field and skipped; good items are upserted by their natural key (card number,
-// external_ref, code), so resending an item changes nothing. Thread-safe.
+// transactions, journey, sms, error_codes, and the service history a bank brings from its old
+// system: interactions (contacts), tickets (complaints included) and surveys. Each call
+// carries up to kMaxItems items and an idempotency key; a retry with the same key and the
+// same body gets the first answer back without doing anything again, the same key with
+// another body is refused. Items name their customer by "cif" (the bank's customer number)
+// or "customer_id". Bad items are reported by index and field and skipped; good items are
+// upserted by their natural key (card number, external_ref, code), so resending an item
+// changes nothing. Thread-safe.
 class Ingest {
  public:
   static constexpr int kMaxItems = 1000;
