@@ -235,6 +235,7 @@ Api::Api(store::Database* db, const Clock* clock, IdGenerator* ids, ApiOptions o
       customers_(std::make_unique<crm::Customers>(db, clock, options.pii_key, ids)),
       ingest_(std::make_unique<crm::Ingest>(db, clock, ids, options.pii_key)),
       kb_(std::make_unique<kb::KnowledgeBase>(db, clock, ids)) {
+  impl_->import_jobs = std::make_unique<ImportJobs>(db, clock, ids, hub_.get());
   // The knowledge base index is built now so the first search is fast. A failure (e.g. an
   // unmigrated database) is not fatal: the first search loads again and reports it.
   if (Status loaded = kb_->Load(); !loaded.ok()) {
@@ -242,7 +243,20 @@ Api::Api(store::Database* db, const Clock* clock, IdGenerator* ids, ApiOptions o
   }
 }
 
-Api::~Api() = default;
+Api::~Api() {
+  // The import worker uses the hub and the database: stop it while they still exist.
+  impl_->import_jobs.reset();
+}
+
+bool Api::IsUploadRoute(std::string_view method, std::string_view path) {
+  std::map<std::string, std::string, std::less<>> params;
+  for (const Route& r : internal::RouteTable()) {
+    if (r.upload && method == r.method && MatchPath(r.path, path, params)) {
+      return true;
+    }
+  }
+  return false;
+}
 
 std::vector<Api::RouteInfo> Api::Routes() const {
   std::vector<RouteInfo> out;
@@ -398,7 +412,13 @@ HttpResponse Api::Handle(const HttpRequest& request) {
         }
 
         // Validate: JSON bodies are objects whose fields have the declared types.
-        if (!route.body.empty() || (IsStateChanging(request.method) && !request.body.empty())) {
+        if (route.upload) {
+          if (request.body.empty()) {
+            return ErrorReply(400, "invalid_argument", "the body must be the file's bytes",
+                              "body");
+          }
+        } else if (!route.body.empty() ||
+                   (IsStateChanging(request.method) && !request.body.empty())) {
           if (!request.Header("content-type").starts_with("application/json")) {
             return ErrorReply(415, "unsupported_media_type",
                               "send the body as application/json");

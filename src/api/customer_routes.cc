@@ -481,6 +481,14 @@ Result<Reply> CompleteFollowUp(Ctx& ctx) {
   return Reply{};
 }
 
+json::object ImportIssueJson(const crm::ImportIssue& i) {
+  return json::object{{"line", i.line},
+                      {"column", i.column},
+                      {"reason", i.reason},
+                      {"value", i.value},
+                      {"warning", i.warning}};
+}
+
 // POST /api/v1/customers/import {file_name, content_base64, merge?, dry_run?}: the web UI's
 // upload. Runs in the request (bounded by server.max_body_bytes; large files go through
 // `kefu import customers`); progress is published on the caller's topic "user.<id>".
@@ -512,11 +520,7 @@ Result<Reply> ImportCustomersUpload(Ctx& ctx) {
           [&](const crm::ImportIssue& i) {
             ++total_issues;
             if (issues.size() < 500) {
-              issues.push_back(json::object{{"line", i.line},
-                                            {"column", i.column},
-                                            {"reason", i.reason},
-                                            {"value", i.value},
-                                            {"warning", i.warning}});
+              issues.push_back(ImportIssueJson(i));
             }
           },
           [&](int64_t done, int64_t total) {
@@ -553,6 +557,99 @@ Result<Reply> ImportCustomersUpload(Ctx& ctx) {
                             {"issues_total", total_issues},
                             {"elapsed_ms", report.elapsed_ms},
                             {"dry_run", options.dry_run}};
+  return reply;
+}
+
+// POST /api/v1/customers/import-jobs?file_name=客户.xlsx[&merge=fill|overwrite][&dry_run=true]
+// with the file's bytes as the body: queues the import and answers 202 with the job id at
+// once; the page follows it with GET /api/v1/customers/import-jobs/{id} and the
+// "import.progress" / "import.done" events on its topic.
+Result<Reply> SubmitImportJob(Ctx& ctx) {
+  auto query = [&](const char* key) {
+    auto it = ctx.query.find(key);
+    return it == ctx.query.end() ? std::string() : it->second;
+  };
+  std::string name = query("file_name");
+  if (name.empty() || name.size() > 200 || name.find('/') != std::string::npos ||
+      !text::IsValidUtf8(name)) {
+    return InvalidArgumentError("file_name must be a file name such as 客户.xlsx", "file_name");
+  }
+  ImportJobSpec spec;
+  spec.file_name = name;
+  spec.user_id = ctx.auth->user.id;
+  spec.options.pii_key = ctx.impl.options.pii_key;
+  spec.options.actor = ctx.auth->user.username;
+  const std::string merge = query("merge");
+  if (merge == "overwrite") {
+    spec.options.merge = crm::MergePolicy::kFileWins;
+  } else if (!merge.empty() && merge != "fill") {
+    return InvalidArgumentError("merge must be fill or overwrite", "merge");
+  }
+  const std::string dry_run = query("dry_run");
+  if (!dry_run.empty() && dry_run != "true" && dry_run != "false") {
+    return InvalidArgumentError("dry_run must be true or false", "dry_run");
+  }
+  spec.options.dry_run = dry_run == "true";
+  const size_t bytes = ctx.request.body.size();
+  spec.bytes = ctx.request.body;
+  KEFU_ASSIGN_OR_RETURN(int64_t id, ctx.impl.import_jobs->Submit(std::move(spec)));
+  KEFU_RETURN_IF_ERROR(ctx.api.audit().Append(
+      ctx.ToActor(), {"customer.import", "import_job", IdString(id),
+                      json::serialize(json::object{{"file_name", name},
+                                                   {"bytes", bytes},
+                                                   {"dry_run", dry_run == "true"}})}));
+  Reply reply;
+  reply.status = 202;
+  reply.body = json::object{{"job_id", IdString(id)}, {"status", "queued"}};
+  return reply;
+}
+
+// GET /api/v1/customers/import-jobs/{id}: where the import is, and its report once done.
+Result<Reply> GetImportJob(Ctx& ctx) {
+  KEFU_ASSIGN_OR_RETURN(int64_t id, ctx.IdParam("id"));
+  KEFU_ASSIGN_OR_RETURN(ImportJobView job, ctx.impl.import_jobs->Get(id));
+  if (job.user_id != ctx.auth->user.id && !ctx.auth->Has(Permission::kCustomersImport)) {
+    return NotFoundError("no import job " + IdString(id));
+  }
+  json::array issues;
+  for (const crm::ImportIssue& i : job.issues) {
+    issues.push_back(ImportIssueJson(i));
+  }
+  json::value report = nullptr;
+  if (job.report) {
+    const crm::ImportReport& r = *job.report;
+    json::array ignored;
+    for (const std::string& c : r.ignored_columns) {
+      ignored.push_back(json::string(c));
+    }
+    report = json::object{{"import_job_id", IdString(r.job_id)},
+                          {"encoding", r.encoding},
+                          {"rows", r.rows},
+                          {"inserted", r.inserted},
+                          {"updated", r.updated},
+                          {"unchanged", r.unchanged},
+                          {"merged_in_file", r.merged_in_file},
+                          {"rejected", r.rejected},
+                          {"warnings", r.warnings},
+                          {"owners_assigned", r.owners_assigned},
+                          {"ignored_columns", std::move(ignored)},
+                          {"elapsed_ms", r.elapsed_ms}};
+  }
+  Reply reply;
+  reply.body = json::object{{"job_id", IdString(job.id)},
+                            {"file_name", job.file_name},
+                            {"status", job.status},
+                            {"done", job.done},
+                            {"total", job.total},
+                            {"dry_run", job.dry_run},
+                            {"report", std::move(report)},
+                            {"issues", std::move(issues)},
+                            {"issues_total", job.issues_total},
+                            {"error", job.error.empty() ? json::value(nullptr)
+                                                        : json::value(json::string(job.error))},
+                            {"created_ms", job.created_ms},
+                            {"started_ms", job.started_ms},
+                            {"finished_ms", job.finished_ms}};
   return reply;
 }
 
@@ -625,6 +722,17 @@ void AppendCustomerRoutes(std::vector<Route>& routes) {
         {"content_base64", FieldType::kString, true, "the file, base64"},
         {"merge", FieldType::kString, false, "fill (default) or overwrite"},
         {"dry_run", FieldType::kBool, false, "check only"}}},
+      {"POST", "/api/v1/customers/import-jobs", SubmitImportJob, Access::kPermission,
+       P::kCustomersImport, "default",
+       "Upload a customer file (.xlsx/.csv/.jsonl bytes, up to server.max_upload_bytes) for a "
+       "background import; query: file_name (required), merge=fill|overwrite, dry_run=true; "
+       "202 with the job id",
+       {}, false, 202, /*upload=*/true},
+      {"GET", "/api/v1/customers/import-jobs/{id}", GetImportJob, Access::kPermission,
+       P::kCustomersImport, "default",
+       "An import job: queued/running/done/failed, rows done of total, the report and the "
+       "first 500 issues",
+       {}},
       {"POST", "/api/v1/ingest/{kind}", IngestItems, Access::kPermission, P::kIngestWrite,
        "default",
        "The bank's data feed: up to 1,000 items of one kind (customers, cards, accounts, loans, "

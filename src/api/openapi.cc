@@ -69,7 +69,14 @@ std::string Api::OpenApiJson() const {
     if (!parameters.empty()) {
       op["parameters"] = std::move(parameters);
     }
-    if (!r.body.empty()) {
+    if (r.upload) {
+      op["requestBody"] = json::object{
+          {"required", true},
+          {"content",
+           json::object{{"application/octet-stream",
+                         json::object{{"schema", json::object{{"type", "string"},
+                                                              {"format", "binary"}}}}}}}};
+    } else if (!r.body.empty()) {
       json::object properties;
       json::array required;
       for (const internal::Field& f : r.body) {

@@ -89,6 +89,7 @@ Status RunServe(App& app) {
   options.io_threads = static_cast<int>(c.GetInt("server.io_threads"));
   options.workers = static_cast<int>(c.GetInt("server.workers"));
   options.max_body_bytes = static_cast<size_t>(c.GetInt("server.max_body_bytes"));
+  options.max_upload_bytes = static_cast<size_t>(c.GetInt("server.max_upload_bytes"));
   options.web_root = c.GetString("server.web_root");
   options.port_file = c.GetString("server.port_file");
   options.shutdown_grace_ms = c.GetInt("server.shutdown_grace_ms");

@@ -45,6 +45,8 @@ constexpr SettingInfo kSettings[] = {
     {"server.workers", SettingType::kInt, "8",
      "Threads that run API handlers (they may wait on the database)."},
     {"server.max_body_bytes", SettingType::kInt, "1048576", "Largest request body accepted."},
+    {"server.max_upload_bytes", SettingType::kInt, "134217728",
+     "Largest uploaded file (customer imports through the web UI)."},
     {"server.web_root", SettingType::kString, "web/dist", "Folder of the built web UI."},
     {"server.port_file", SettingType::kString, "",
      "When set, the bound port is written to this file once listening (for tests)."},

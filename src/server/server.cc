@@ -32,6 +32,8 @@ using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr auto kReadTimeout = std::chrono::seconds(30);
+// A file of a hundred megabytes over a slow branch link.
+constexpr auto kUploadTimeout = std::chrono::minutes(10);
 constexpr size_t kMaxQueuedWsMessages = 1000;  // a client this far behind is disconnected
 constexpr const char* kServerName = "kefu";
 
@@ -328,11 +330,34 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     }
   }
 
+  // The header first: an upload route (a customer file) may send up to max_upload_bytes,
+  // every other request max_body_bytes. Beast checks a Content-Length against the limit as
+  // soon as the header is parsed, so the header is read under the larger limit and the
+  // request's own limit is applied here.
   void DoRead() {
     parser_.emplace();
-    parser_->body_limit(state_.options.max_body_bytes);
+    parser_->body_limit(std::max(state_.options.max_body_bytes, state_.options.max_upload_bytes));
     parser_->header_limit(16 * 1024);
     beast::get_lowest_layer(stream_).expires_after(kReadTimeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&HttpSession::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    body_limit_ = state_.options.max_body_bytes;
+    if (ec) {
+      return OnRead(ec, 0);
+    }
+    std::string_view target = parser_->get().target();
+    if (api::Api::IsUploadRoute(std::string_view(parser_->get().method_string()),
+                                target.substr(0, target.find('?')))) {
+      body_limit_ = state_.options.max_upload_bytes;
+      beast::get_lowest_layer(stream_).expires_after(kUploadTimeout);
+    }
+    if (parser_->content_length() && *parser_->content_length() > body_limit_) {
+      return OnRead(http::error::body_limit, 0);
+    }
+    parser_->body_limit(body_limit_);  // chunked bodies are checked as they arrive
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
   }
@@ -345,8 +370,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     }
     if (ec == http::error::body_limit) {
       return Send(JsonError(413, "payload_too_large",
-                            "request body over " + std::to_string(state_.options.max_body_bytes) +
-                                " bytes"),
+                            "request body over " + std::to_string(body_limit_) + " bytes"),
                   11, false);
     }
     if (ec) {
@@ -448,6 +472,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   ServerState& state_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  size_t body_limit_ = 0;  // of the request being read
   std::string ip_;
 };
 

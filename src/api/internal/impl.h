@@ -4,6 +4,9 @@
 #include <string>
 #include <unordered_map>
 
+#include <memory>
+
+#include "internal/import_jobs.h"
 #include "kefu/api/api.h"
 
 namespace kefu::api {
@@ -34,6 +37,7 @@ struct Api::Impl {
   IdGenerator* ids;
   ApiOptions options;
   RateLimiter limiter;
+  std::unique_ptr<ImportJobs> import_jobs;  // set by Api's constructor, reset first by ~Api
 };
 
 }  // namespace kefu::api

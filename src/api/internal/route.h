@@ -55,6 +55,9 @@ struct Route {
   std::vector<Field> body;
   bool paginated = false;
   int success_status = 200;  // what a handler's Reply with the default status 200 becomes
+  // The body is a file's bytes (application/octet-stream), not JSON, and may be as large as
+  // server.max_upload_bytes; the handler reads ctx.request.body.
+  bool upload = false;
 };
 
 struct Ctx {

@@ -209,6 +209,33 @@ export function completeFollowUp(id: string): Promise<void> {
   return request('POST', `/follow-ups/${id}/done`);
 }
 
+/** A background import (POST /customers/import-jobs) as GET /customers/import-jobs/{id} shows it. */
+export interface ImportJob {
+  job_id: string;
+  file_name: string;
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  done: number;
+  total: number;
+  dry_run: boolean;
+  report: Omit<ImportResult, 'job_id' | 'issues' | 'issues_total'> | null;
+  issues: ImportIssue[];
+  issues_total: number;
+  error: string | null;
+}
+
+/** Uploads the file's bytes; the import runs in the background. */
+export function submitImportJob(file: Blob, fileName: string, dryRun: boolean):
+    Promise<{ job_id: string; status: string }> {
+  return request('POST', '/customers/import-jobs', {
+    upload: file,
+    query: { file_name: fileName, dry_run: dryRun ? 'true' : undefined },
+  });
+}
+
+export function getImportJob(id: string): Promise<ImportJob> {
+  return request('GET', `/customers/import-jobs/${id}`);
+}
+
 export function importCustomers(fileName: string, contentBase64: string, dryRun: boolean):
     Promise<ImportResult> {
   return request('POST', '/customers/import', {

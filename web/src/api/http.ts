@@ -7,6 +7,7 @@ import type { ErrorBody } from './types';
 
 export const kApiBase = '/api/v1';
 const kTimeoutMs = 15000;
+const kUploadTimeoutMs = 600000;
 
 export class ApiError extends Error {
   /** HTTP status; 0 when the request never got an answer. */
@@ -55,6 +56,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | null | undefined>;
   /** A 401 is an expected answer (login, the start-up session probe): do not redirect. */
   expect401?: boolean;
+  /** A file's bytes sent as application/octet-stream instead of a JSON body. */
+  upload?: Blob;
   /** Internal: this is already the retry after refreshing the CSRF token. */
   isRetry?: boolean;
 }
@@ -80,16 +83,18 @@ export async function request<T>(method: string, path: string,
                                  options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.upload !== undefined) headers['Content-Type'] = 'application/octet-stream';
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
 
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), kTimeoutMs);
+  // A big file over a slow link takes longer than a question.
+  const timer = setTimeout(() => controller.abort(), options.upload ? kUploadTimeoutMs : kTimeoutMs);
   let response: Response;
   try {
     response = await fetch(buildUrl(path, options.query), {
       method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.upload ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       credentials: 'same-origin',
       cache: 'no-store',
       signal: controller.signal,

@@ -41,6 +41,10 @@ class Api {
       AccountsOptions accounts_options = {});
   ~Api();
 
+  // True for the routes whose body is an uploaded file (server.max_upload_bytes applies to
+  // them instead of server.max_body_bytes). `path` has no query string.
+  static bool IsUploadRoute(std::string_view method, std::string_view path);
+
   // Handles /api/v1/*, /healthz, /readyz and /metrics. Never throws.
   HttpResponse Handle(const HttpRequest& request);
 

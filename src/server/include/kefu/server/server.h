@@ -14,6 +14,7 @@ struct ServerOptions {
   int io_threads = 0;                      // 0: one per core
   int workers = 8;                         // threads that run handlers (they may block on the store)
   size_t max_body_bytes = 1 << 20;
+  size_t max_upload_bytes = 128 << 20;  // routes that take a file (Api::IsUploadRoute)
   std::string web_root = "web/dist";       // the built web UI
   std::string port_file;                   // when set, the bound port is written here
   int64_t shutdown_grace_ms = 10'000;      // how long in-flight requests may take at shutdown
