@@ -108,26 +108,46 @@ Result<Reply> SearchKb(Ctx& ctx) {
   return reply;
 }
 
+json::object ErrorCodeJson(const kb::ErrorCode& c) {
+  return json::object{{"code", c.code},         {"reason", c.reason},
+                      {"advice", c.advice},     {"channel", c.channel},
+                      {"category", c.category}, {"updated_ms", c.updated_ms},
+                      {"version", c.version},   {"updated_by", c.updated_by}};
+}
+
+// The entry with its related entries resolved: "related": [{id, kind, title}], skipping
+// entries deleted since they were linked.
+Result<json::value> EntryWithRelated(Ctx& ctx, const kb::Entry& e) {
+  KEFU_ASSIGN_OR_RETURN(std::vector<kb::RelatedEntry> related, ctx.api.kb().Related(e));
+  json::array items;
+  for (const kb::RelatedEntry& r : related) {
+    items.push_back(json::object{{"id", IdString(r.id)}, {"kind", r.kind}, {"title", r.title}});
+  }
+  json::value body = EntryJson(e);
+  body.as_object()["related"] = std::move(items);
+  return body;
+}
+
 // GET /api/v1/kb/codes/{code}
 Result<Reply> LookupCode(Ctx& ctx) {
   KEFU_ASSIGN_OR_RETURN(kb::CodeLookup found, ctx.api.kb().LookupCode(ctx.params["code"]));
   json::value error_code = nullptr;
   if (found.error_code) {
-    const kb::ErrorCode& c = *found.error_code;
-    error_code = json::object{{"code", c.code},       {"reason", c.reason},
-                              {"advice", c.advice},   {"channel", c.channel},
-                              {"category", c.category}, {"updated_ms", c.updated_ms}};
+    error_code = ErrorCodeJson(*found.error_code);
+  }
+  json::value entry = nullptr;
+  if (found.entry) {
+    KEFU_ASSIGN_OR_RETURN(entry, EntryWithRelated(ctx, *found.entry));
   }
   Reply reply;
   reply.body = json::object{{"kind", found.kind},
                             {"expired", found.expired},
-                            {"entry", found.entry ? EntryJson(*found.entry) : nullptr},
+                            {"entry", std::move(entry)},
                             {"error_code", error_code}};
   return reply;
 }
 
-// GET /api/v1/kb/entries?kind=&category=&limit=&cursor=<offset>
-Result<Reply> ListEntries(Ctx& ctx) {
+Result<size_t> Offset(const Ctx& ctx) {
   size_t offset = 0;
   std::string cursor = ctx.Cursor();
   if (!cursor.empty()) {
@@ -136,10 +156,18 @@ Result<Reply> ListEntries(Ctx& ctx) {
       return InvalidArgumentError("cursor is not one this API returned", "cursor");
     }
   }
+  return offset;
+}
+
+// GET /api/v1/kb/entries?kind=&category=&limit=&cursor=<offset>
+Result<Reply> ListEntries(Ctx& ctx) {
+  KEFU_ASSIGN_OR_RETURN(size_t offset, Offset(ctx));
   size_t limit = static_cast<size_t>(ctx.Limit());
+  const std::string kind = QueryParam(ctx, "kind");
+  const std::string category = QueryParam(ctx, "category");
   KEFU_ASSIGN_OR_RETURN(std::vector<kb::Entry> entries,
-                        ctx.api.kb().List(QueryParam(ctx, "kind"), QueryParam(ctx, "category"),
-                                          limit + 1, offset));
+                        ctx.api.kb().List(kind, category, limit + 1, offset));
+  KEFU_ASSIGN_OR_RETURN(int64_t total, ctx.api.kb().Count(kind, category));
   json::value next = nullptr;
   if (entries.size() > limit) {
     entries.resize(limit);
@@ -150,7 +178,20 @@ Result<Reply> ListEntries(Ctx& ctx) {
     items.push_back(EntryJson(e));
   }
   Reply reply;
-  reply.body = json::object{{"items", std::move(items)}, {"next_cursor", next}};
+  reply.body =
+      json::object{{"items", std::move(items)}, {"next_cursor", next}, {"total", total}};
+  return reply;
+}
+
+// GET /api/v1/kb/categories
+Result<Reply> ListCategories(Ctx& ctx) {
+  KEFU_ASSIGN_OR_RETURN(std::vector<kb::CategoryCount> counts, ctx.api.kb().Categories());
+  json::array items;
+  for (const kb::CategoryCount& c : counts) {
+    items.push_back(json::object{{"kind", c.kind}, {"category", c.category}, {"count", c.count}});
+  }
+  Reply reply;
+  reply.body = json::object{{"items", std::move(items)}};
   return reply;
 }
 
@@ -169,7 +210,7 @@ Result<Reply> GetEntry(Ctx& ctx) {
   KEFU_ASSIGN_OR_RETURN(int64_t id, ctx.IdParam("id"));
   KEFU_ASSIGN_OR_RETURN(kb::Entry e, ctx.api.kb().Get(id));
   KEFU_ASSIGN_OR_RETURN(bool favourite, IsFavourite(ctx, id));
-  json::value body = EntryJson(e);
+  KEFU_ASSIGN_OR_RETURN(json::value body, EntryWithRelated(ctx, e));
   body.as_object()["favourite"] = favourite;
   Reply reply;
   reply.body = std::move(body);
@@ -258,6 +299,87 @@ Result<Reply> ListFavourites(Ctx& ctx) {
   json::array items;
   for (const kb::Entry& e : favs) {
     items.push_back(EntryJson(e));
+  }
+  Reply reply;
+  reply.body = json::object{{"items", std::move(items)}, {"next_cursor", nullptr}};
+  return reply;
+}
+
+// GET /api/v1/kb/error-codes?category=&q=&limit=&cursor=<offset>
+Result<Reply> ListErrorCodes(Ctx& ctx) {
+  KEFU_ASSIGN_OR_RETURN(size_t offset, Offset(ctx));
+  size_t limit = static_cast<size_t>(ctx.Limit());
+  const std::string category = QueryParam(ctx, "category");
+  const std::string q = QueryParam(ctx, "q");
+  KEFU_ASSIGN_OR_RETURN(std::vector<kb::ErrorCode> codes,
+                        ctx.api.kb().ListErrorCodes(category, q, limit + 1, offset));
+  KEFU_ASSIGN_OR_RETURN(int64_t total, ctx.api.kb().CountErrorCodes(category, q));
+  json::value next = nullptr;
+  if (codes.size() > limit) {
+    codes.resize(limit);
+    next = json::string(std::to_string(offset + limit));
+  }
+  json::array items;
+  for (const kb::ErrorCode& c : codes) {
+    items.push_back(ErrorCodeJson(c));
+  }
+  Reply reply;
+  reply.body = json::object{{"items", std::move(items)}, {"next_cursor", next}, {"total", total}};
+  return reply;
+}
+
+// PUT /api/v1/kb/error-codes/{code}: creates or edits; `version` guards against lost updates,
+// `create` refuses a code that exists.
+Result<Reply> PutErrorCode(Ctx& ctx) {
+  kb::ErrorCode c;
+  c.code = ctx.params["code"];
+  c.reason = ctx.BodyString("reason");
+  c.advice = ctx.BodyString("advice");
+  c.channel = ctx.BodyString("channel");
+  c.category = ctx.BodyString("category");
+  std::optional<int64_t> expected;
+  if (const json::value* v = ctx.Body().if_contains("version"); v && !v->is_null()) {
+    expected = v->to_number<int64_t>();
+  }
+  bool create_only = false;
+  if (const json::value* v = ctx.Body().if_contains("create"); v && v->is_bool()) {
+    create_only = v->as_bool();
+  }
+  KEFU_ASSIGN_OR_RETURN(kb::ErrorCodeWrite w,
+                        ctx.api.kb().PutErrorCode(std::move(c), Actor(ctx), expected, create_only));
+  if (!w.action.empty()) {
+    KEFU_RETURN_IF_ERROR(ctx.api.audit().Append(
+        ctx.ToActor(), {"kb.error_code." + w.action, "error_code", w.code.code,
+                        json::serialize(json::object{{"version", w.code.version}})}));
+  }
+  Reply reply;
+  reply.status = w.action == "create" ? 201 : 200;
+  reply.body = ErrorCodeJson(w.code);
+  return reply;
+}
+
+// DELETE /api/v1/kb/error-codes/{code}
+Result<Reply> DeleteErrorCode(Ctx& ctx) {
+  const std::string code = kb::NormalizeCode(ctx.params["code"]);
+  KEFU_RETURN_IF_ERROR(ctx.api.kb().DeleteErrorCode(code, Actor(ctx)));
+  KEFU_RETURN_IF_ERROR(
+      ctx.api.audit().Append(ctx.ToActor(), {"kb.error_code.delete", "error_code", code, "{}"}));
+  return Reply{};
+}
+
+// GET /api/v1/kb/error-codes/{code}/versions
+Result<Reply> ListErrorCodeVersions(Ctx& ctx) {
+  KEFU_ASSIGN_OR_RETURN(std::vector<kb::ErrorCodeVersion> versions,
+                        ctx.api.kb().ErrorCodeVersions(ctx.params["code"]));
+  json::array items;
+  for (const kb::ErrorCodeVersion& v : versions) {
+    boost::system::error_code ec;
+    json::value entry = json::parse(v.entry_json, ec);
+    items.push_back(json::object{{"version", v.version},
+                                 {"action", v.action},
+                                 {"changed_by", v.changed_by},
+                                 {"changed_ms", v.changed_ms},
+                                 {"error_code", ec ? json::value(nullptr) : entry}});
   }
   Reply reply;
   reply.body = json::object{{"items", std::move(items)}, {"next_cursor", nullptr}};
@@ -396,7 +518,7 @@ void AppendKbRoutes(std::vector<Route>& routes) {
       {"GET", "/api/v1/kb/codes/{code}", LookupCode, Access::kPermission, P::kKbRead, "default",
        "Exact lookup of an activity code, error code or phrase shortcut", {}},
       {"GET", "/api/v1/kb/entries", ListEntries, Access::kPermission, P::kKbRead, "default",
-       "List entries (kind, category), newest change first", {}, true},
+       "List entries (kind, category), newest change first, with the total matching", {}, true},
       {"POST", "/api/v1/kb/entries", CreateEntry, Access::kPermission, P::kKbWrite, "default",
        "Create an entry", EntryBody(true), false, 201},
       {"GET", "/api/v1/kb/entries/{id}", GetEntry, Access::kPermission, P::kKbRead, "default",
@@ -420,6 +542,36 @@ void AppendKbRoutes(std::vector<Route>& routes) {
        {{"file_name", FieldType::kString, true, "e.g. 知识库.xlsx (the extension picks the reader)"},
         {"content_base64", FieldType::kString, true, "the file, base64"},
         {"dry_run", FieldType::kBool, false, "check only"}}},
+      {"GET", "/api/v1/kb/categories", ListCategories, Access::kPermission, P::kKbRead,
+       "default",
+       "Categories with their entry counts per kind, and error codes per category (kind "
+       "error_code)",
+       {}},
+      {"GET", "/api/v1/kb/error-codes", ListErrorCodes, Access::kPermission, P::kKbRead,
+       "default", "List error codes by code (category; q: start of the code or part of the "
+       "reason), with their version and who last changed them",
+       {}, true},
+      {"PUT", "/api/v1/kb/error-codes/{code}", PutErrorCode, Access::kPermission, P::kKbWrite,
+       "default",
+       "Create or edit an error code; a change makes a new version (an edit that changes "
+       "nothing keeps it); 201 when created",
+       {{"reason", FieldType::kString, true, "why the transaction failed (原因), 1–200 characters"},
+        {"advice", FieldType::kString, true, "what to tell the customer (处理建议)"},
+        {"channel", FieldType::kString, false,
+         "all (default) | pos | atm | online_banking | mobile_banking | quick_pay | counter"},
+        {"category", FieldType::kString, false, "category (分类)"},
+        {"version", FieldType::kInt, false,
+         "the version being edited (0: a code never changed here); 409 aborted if someone "
+         "changed it since"},
+        {"create", FieldType::kBool, false, "true: refuse (409 already_exists) if it exists"}}},
+      {"DELETE", "/api/v1/kb/error-codes/{code}", DeleteErrorCode, Access::kPermission,
+       P::kKbWrite, "default",
+       "Delete an error code (its history stays); 409 failed_precondition while transactions "
+       "name it",
+       {}, false, 204},
+      {"GET", "/api/v1/kb/error-codes/{code}/versions", ListErrorCodeVersions,
+       Access::kPermission, P::kKbRead, "default",
+       "Every version of an error code: who changed what, when", {}},
       {"GET", "/api/v1/kb/export", ExportKb, Access::kPermission, P::kKbWrite, "default",
        "Export every entry and error code: format=json (the body) or xlsx (base64)", {}},
   };

@@ -29,6 +29,12 @@ json::array Strings(const std::vector<std::string>& list) {
   return out;
 }
 
+json::object ErrorCodeObject(const ErrorCode& c) {
+  return json::object{{"code", c.code},         {"reason", c.reason},
+                      {"advice", c.advice},     {"channel", c.channel},
+                      {"category", c.category}, {"updated_ms", c.updated_ms}};
+}
+
 json::object EntryObject(const Entry& e) {
   json::array related;
   for (int64_t id : e.related_ids) {

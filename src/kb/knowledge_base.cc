@@ -38,6 +38,42 @@ constexpr std::string_view kColumns =
     "valid_to_ms, shortcut, url, code, terms, regions, card_types, sms_text, related_ids, "
     "version, updated_by, created_ms, updated_ms";
 
+// Error codes with their latest version (error_code_versions) and who made it.
+constexpr std::string_view kErrorCodeSelect =
+    "SELECT e.code, e.reason, e.advice, e.channel, e.category, e.updated_ms, "
+    "COALESCE(v.version, 0), COALESCE(v.changed_by, '') FROM error_codes e "
+    "LEFT JOIN error_code_versions v ON v.code = e.code AND v.version = "
+    "(SELECT max(w.version) FROM error_code_versions w WHERE w.code = e.code)";
+
+ErrorCode ErrorCodeFromRow(const store::Row& r) {
+  ErrorCode c;
+  c.code = r.Text(0);
+  c.reason = r.Text(1);
+  c.advice = r.Text(2);
+  c.channel = r.Text(3);
+  c.category = r.Text(4);
+  c.updated_ms = r.Int64(5);
+  c.version = r.Int64(6);
+  c.updated_by = r.Text(7);
+  return c;
+}
+
+// The WHERE clause of an error-code listing: $1 category, $2 code prefix, $3 reason part.
+constexpr std::string_view kErrorCodeWhere =
+    " WHERE ($1 = '' OR e.category = $1) AND ($2 = '' OR e.code LIKE $2 ESCAPE '\\' OR "
+    "e.reason LIKE $3 ESCAPE '\\')";
+
+std::string LikeEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out;
+}
+
 std::vector<std::string> ParseList(const std::string& text) {
   std::vector<std::string> out;
   boost::system::error_code ec;
@@ -229,9 +265,15 @@ Status ValidateEntry(Entry& e) {
     return InvalidArgumentError("valid_to must be after valid_from (结束日期早于开始日期)",
                                 "valid_to_ms");
   }
-  std::sort(e.related_ids.begin(), e.related_ids.end());
-  e.related_ids.erase(std::unique(e.related_ids.begin(), e.related_ids.end()),
-                      e.related_ids.end());
+  // Keep the editor's order (the reader sees them so), drop repeats.
+  {
+    std::set<int64_t> seen;
+    std::erase_if(e.related_ids, [&](int64_t id) { return !seen.insert(id).second; });
+  }
+  if (e.related_ids.size() > 20) {
+    return InvalidArgumentError("related_ids: at most 20 related entries (关联问题)",
+                                "related_ids");
+  }
   return OkStatus();
 }
 
@@ -380,13 +422,12 @@ Status KnowledgeBase::EnsureLoaded() const {
   return loaded_.load(std::memory_order_relaxed) ? OkStatus() : LoadLocked();
 }
 
-Result<std::vector<ErrorCode>> KnowledgeBase::ListErrorCodes() const {
+Result<std::vector<ErrorCode>> KnowledgeBase::AllErrorCodes() const {
   KEFU_ASSIGN_OR_RETURN(store::Rows rows,
-                        db_->Query("SELECT code, reason, advice, channel, category, updated_ms "
-                                   "FROM error_codes ORDER BY code"));
+                        db_->Query(std::string(kErrorCodeSelect) + " ORDER BY e.code"));
   std::vector<ErrorCode> out;
   for (const store::Row& r : rows) {
-    out.push_back({r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Int64(5)});
+    out.push_back(ErrorCodeFromRow(r));
   }
   return out;
 }
@@ -404,7 +445,14 @@ Status KnowledgeBase::LoadLocked() const {
                           s.Query("SELECT code, reason, advice, channel, category, updated_ms "
                                   "FROM error_codes ORDER BY code"));
     for (const store::Row& r : ec) {
-      codes.push_back({r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Int64(5)});
+      ErrorCode c;
+      c.code = r.Text(0);
+      c.reason = r.Text(1);
+      c.advice = r.Text(2);
+      c.channel = r.Text(3);
+      c.category = r.Text(4);
+      c.updated_ms = r.Int64(5);
+      codes.push_back(std::move(c));
     }
     return OkStatus();
   }));
@@ -465,6 +513,22 @@ void KnowledgeBase::IndexErrorCode(const ErrorCode& c) const {
   (void)s;
 }
 
+void KnowledgeBase::UnindexErrorCode(const std::string& code) const {
+  int64_t id = 0;
+  {
+    std::unique_lock lock(meta_mu_);
+    auto it = error_code_ids_.find(code);
+    if (it == error_code_ids_.end()) {
+      return;
+    }
+    id = it->second;
+    error_code_ids_.erase(it);
+    meta_.erase(id);
+  }
+  Status s = index_->Remove(id);
+  (void)s;  // absent from the index only if it was never loaded
+}
+
 Result<Entry> KnowledgeBase::Create(Entry entry, std::string_view actor) {
   std::lock_guard lock(write_mu_);
   bool changed = false;
@@ -478,10 +542,34 @@ Result<Entry> KnowledgeBase::Update(int64_t id, Entry entry, std::string_view ac
   return WriteLocked(id, std::move(entry), actor, expected_version, &changed);
 }
 
+Status KnowledgeBase::CheckRelated(store::Session& s, int64_t self, std::vector<int64_t>& related,
+                                   const std::vector<int64_t>& kept) {
+  std::vector<int64_t> out;
+  for (int64_t r : related) {
+    if (r == self) {
+      return InvalidArgumentError(
+          "related_ids: an entry cannot be related to itself (" + std::to_string(r) + ")",
+          "related_ids");
+    }
+    KEFU_ASSIGN_OR_RETURN(int64_t n,
+                          s.QueryInt64("SELECT count(*) FROM kb_entries WHERE id = $1", {r}));
+    if (n == 0) {
+      if (std::find(kept.begin(), kept.end(), r) != kept.end()) {
+        continue;  // deleted since it was chosen: the editor did not pick it now
+      }
+      return InvalidArgumentError(
+          "related_ids: there is no entry " + std::to_string(r) + " (关联条目不存在)",
+          "related_ids");
+    }
+    out.push_back(r);
+  }
+  related = std::move(out);
+  return OkStatus();
+}
+
 Result<Entry> KnowledgeBase::WriteLocked(std::optional<int64_t> id, Entry entry,
                                          std::string_view actor,
-                                         std::optional<int64_t> expected_version,
-                                         bool* changed) {
+                                         std::optional<int64_t> expected_version, bool* changed) {
   // The index must hold everything before a write adds to it.
   if (!loaded_.load(std::memory_order_relaxed)) {
     KEFU_RETURN_IF_ERROR(LoadLocked());
@@ -514,6 +602,8 @@ Result<Entry> KnowledgeBase::WriteLocked(std::optional<int64_t> id, Entry entry,
       }
     }
     const int64_t self = id.value_or(0);
+    KEFU_RETURN_IF_ERROR(CheckRelated(s, self, entry.related_ids,
+                                      current ? current->related_ids : std::vector<int64_t>{}));
     if (entry.code) {
       KEFU_ASSIGN_OR_RETURN(std::optional<store::Row> taken,
                             s.QueryOne("SELECT id FROM kb_entries WHERE code = $1 AND id <> $2",
@@ -656,6 +746,45 @@ Result<std::vector<Entry>> KnowledgeBase::List(std::string_view kind, std::strin
   return out;
 }
 
+Result<int64_t> KnowledgeBase::Count(std::string_view kind, std::string_view category) const {
+  return db_->QueryInt64(
+      "SELECT count(*) FROM kb_entries WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR "
+      "category = $2)",
+      {std::string(kind), std::string(category)});
+}
+
+Result<std::vector<RelatedEntry>> KnowledgeBase::Related(const Entry& entry) const {
+  std::vector<RelatedEntry> out;
+  if (entry.related_ids.empty()) {
+    return out;
+  }
+  KEFU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
+    for (int64_t id : entry.related_ids) {
+      KEFU_ASSIGN_OR_RETURN(
+          std::optional<store::Row> row,
+          s.QueryOne("SELECT id, kind, title FROM kb_entries WHERE id = $1", {id}));
+      if (row) {
+        out.push_back({row->Int64(0), row->Text(1), row->Text(2)});
+      }
+    }
+    return OkStatus();
+  }));
+  return out;
+}
+
+Result<std::vector<CategoryCount>> KnowledgeBase::Categories() const {
+  KEFU_ASSIGN_OR_RETURN(
+      store::Rows rows,
+      db_->Query("SELECT kind, category, count(*) FROM kb_entries GROUP BY kind, category "
+                 "UNION ALL SELECT 'error_code', category, count(*) FROM error_codes "
+                 "GROUP BY category ORDER BY 1, 2"));
+  std::vector<CategoryCount> out;
+  for (const store::Row& r : rows) {
+    out.push_back({r.Text(0), r.Text(1), r.Int64(2)});
+  }
+  return out;
+}
+
 Result<std::vector<Version>> KnowledgeBase::Versions(int64_t id) const {
   KEFU_ASSIGN_OR_RETURN(
       store::Rows rows,
@@ -717,30 +846,36 @@ Result<std::vector<Entry>> KnowledgeBase::Favourites(int64_t user_id) const {
 }
 
 Status KnowledgeBase::UpsertErrorCode(const ErrorCode& code) {
-  std::lock_guard lock(write_mu_);
-  if (!loaded_.load(std::memory_order_relaxed)) {
-    KEFU_RETURN_IF_ERROR(LoadLocked());
-  }
-  return UpsertErrorCodeLocked(code);
+  return PutErrorCode(code, "system").status();
 }
 
-Status KnowledgeBase::UpsertErrorCodeLocked(const ErrorCode& in) {
-  ErrorCode c = in;
+namespace {
+
+// Checks and normalises an error code in place; kInvalidArgument naming the field.
+Status ValidateErrorCode(ErrorCode& c) {
   c.code = NormalizeCode(c.code);
+  for (const std::string* s : {&c.code, &c.reason, &c.advice, &c.category, &c.channel}) {
+    KEFU_RETURN_IF_ERROR(text::ValidateUtf8(*s));
+  }
   c.reason = Trim(c.reason);
   c.category = Trim(c.category);
-  c.channel = c.channel.empty() ? "all" : Trim(c.channel);
-  for (const std::string* s : {&c.reason, &c.advice, &c.category}) {
-    KEFU_RETURN_IF_ERROR(text::ValidateUtf8(*s));
+  c.channel = Trim(c.channel);
+  if (c.channel.empty()) {
+    c.channel = "all";
   }
   if (!ValidCode(c.code)) {
     return InvalidArgumentError("code must be 2–32 of A–Z 0–9 - _ (错误代码)", "code");
   }
-  if (c.reason.empty()) {
-    return InvalidArgumentError("an error code needs its reason (原因)", "reason");
+  if (c.reason.empty() || text::CodePointCount(c.reason) > 200) {
+    return InvalidArgumentError("an error code needs its reason, 1–200 characters (原因)",
+                                "reason");
   }
-  if (Trim(c.advice).empty()) {
-    return InvalidArgumentError("an error code needs advice for the customer (建议)", "advice");
+  if (Trim(c.advice).empty() || text::CodePointCount(c.advice) > 2000) {
+    return InvalidArgumentError(
+        "an error code needs advice for the customer, at most 2,000 characters (建议)", "advice");
+  }
+  if (text::CodePointCount(c.category) > 50) {
+    return InvalidArgumentError("category is at most 50 characters", "category");
   }
   static constexpr std::string_view kChannels[] = {
       "all", "pos", "atm", "online_banking", "mobile_banking", "quick_pay", "counter"};
@@ -749,16 +884,204 @@ Status KnowledgeBase::UpsertErrorCodeLocked(const ErrorCode& in) {
         "channel must be all, pos, atm, online_banking, mobile_banking, quick_pay or counter",
         "channel");
   }
-  c.updated_ms = clock_->NowMs();
-  KEFU_RETURN_IF_ERROR(
-      db_->Exec("INSERT INTO error_codes (code, reason, advice, channel, category, updated_ms) "
-                "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO UPDATE SET reason = "
-                "excluded.reason, advice = excluded.advice, channel = excluded.channel, "
-                "category = excluded.category, updated_ms = excluded.updated_ms",
-                {c.code, c.reason, c.advice, c.channel, c.category, c.updated_ms})
-          .status());
-  IndexErrorCode(c);
   return OkStatus();
+}
+
+bool SameContent(const ErrorCode& a, const ErrorCode& b) {
+  return a.reason == b.reason && a.advice == b.advice && a.channel == b.channel &&
+         a.category == b.category;
+}
+
+}  // namespace
+
+Result<ErrorCodeWrite> KnowledgeBase::PutErrorCode(ErrorCode code, std::string_view actor,
+                                                   std::optional<int64_t> expected_version,
+                                                   bool create_only) {
+  std::lock_guard lock(write_mu_);
+  if (!loaded_.load(std::memory_order_relaxed)) {
+    KEFU_RETURN_IF_ERROR(LoadLocked());
+  }
+  return PutErrorCodeLocked(std::move(code), actor, expected_version, create_only, false);
+}
+
+Result<ErrorCodeWrite> KnowledgeBase::PutErrorCodeLocked(ErrorCode c, std::string_view actor,
+                                                         std::optional<int64_t> expected_version,
+                                                         bool create_only, bool dry_run) {
+  KEFU_RETURN_IF_ERROR(ValidateErrorCode(c));
+  const int64_t now = clock_->NowMs();
+  ErrorCodeWrite out;
+  auto work = [&](store::Session& s) -> Status {
+    KEFU_ASSIGN_OR_RETURN(
+        std::optional<store::Row> row,
+        s.QueryOne(std::string(kErrorCodeSelect) + " WHERE e.code = $1", {c.code}));
+    std::optional<ErrorCode> current;
+    if (row) {
+      current = ErrorCodeFromRow(*row);
+    }
+    if (current && create_only) {
+      return Status(StatusCode::kAlreadyExists,
+                    "error code " + c.code + " already exists (错误代码已存在)", "code");
+    }
+    if (expected_version && *expected_version != (current ? current->version : 0)) {
+      return AbortedError("error code " + c.code + " was changed by " +
+                          (current ? current->updated_by : std::string("someone")) + " (version " +
+                          std::to_string(current ? current->version : 0) +
+                          "); reload and edit again");
+    }
+    if (current && SameContent(*current, c)) {
+      out.code = *current;
+      return OkStatus();
+    }
+    // A code deleted and created again continues its numbering.
+    KEFU_ASSIGN_OR_RETURN(
+        int64_t last,
+        s.QueryInt64("SELECT COALESCE(max(version), 0) FROM error_code_versions WHERE code = $1",
+                     {c.code}));
+    c.updated_ms = now;
+    c.version = last + 1;
+    c.updated_by = std::string(actor);
+    out.code = c;
+    out.action = current ? "update" : "create";
+    if (dry_run) {
+      return OkStatus();
+    }
+    KEFU_RETURN_IF_ERROR(
+        s.Exec("INSERT INTO error_codes (code, reason, advice, channel, category, updated_ms) "
+               "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO UPDATE SET reason = "
+               "excluded.reason, advice = excluded.advice, channel = excluded.channel, "
+               "category = excluded.category, updated_ms = excluded.updated_ms",
+               {c.code, c.reason, c.advice, c.channel, c.category, c.updated_ms})
+            .status());
+    return s
+        .Exec(
+            "INSERT INTO error_code_versions (code, version, action, changed_by, changed_ms, "
+            "entry) VALUES ($1, $2, $3, $4, $5, $6)",
+            {c.code, c.version, out.action, c.updated_by, now,
+             json::serialize(internal::ErrorCodeObject(c))})
+        .status();
+  };
+  KEFU_RETURN_IF_ERROR(dry_run ? db_->Read(work) : db_->Transact(work));
+  if (!dry_run && !out.action.empty()) {
+    IndexErrorCode(out.code);
+  }
+  return out;
+}
+
+Status KnowledgeBase::DeleteErrorCode(std::string_view raw, std::string_view actor) {
+  KEFU_RETURN_IF_ERROR(text::ValidateUtf8(raw, "code"));
+  const std::string code = NormalizeCode(raw);
+  std::lock_guard lock(write_mu_);
+  if (!loaded_.load(std::memory_order_relaxed)) {
+    KEFU_RETURN_IF_ERROR(LoadLocked());
+  }
+  const int64_t now = clock_->NowMs();
+  KEFU_RETURN_IF_ERROR(db_->Transact([&](store::Session& s) -> Status {
+    KEFU_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                          s.QueryOne(std::string(kErrorCodeSelect) + " WHERE e.code = $1", {code}));
+    if (!row) {
+      return NotFoundError("error code " + code + " not found");
+    }
+    ErrorCode c = ErrorCodeFromRow(*row);
+    KEFU_ASSIGN_OR_RETURN(
+        int64_t used,
+        s.QueryInt64("SELECT count(*) FROM transactions WHERE error_code = $1", {code}));
+    if (used > 0) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "error code " + code + " is named by " + std::to_string(used) +
+                        " transaction(s) and cannot be deleted; edit it instead "
+                        "(已有交易记录引用此错误代码，不能删除)",
+                    "code");
+    }
+    KEFU_ASSIGN_OR_RETURN(
+        int64_t last,
+        s.QueryInt64("SELECT COALESCE(max(version), 0) FROM error_code_versions WHERE code = $1",
+                     {code}));
+    KEFU_RETURN_IF_ERROR(s.Exec("DELETE FROM error_codes WHERE code = $1", {code}).status());
+    return s
+        .Exec(
+            "INSERT INTO error_code_versions (code, version, action, changed_by, changed_ms, "
+            "entry) VALUES ($1, $2, 'delete', $3, $4, $5)",
+            {code, last + 1, std::string(actor), now,
+             json::serialize(internal::ErrorCodeObject(c))})
+        .status();
+  }));
+  UnindexErrorCode(code);
+  return OkStatus();
+}
+
+Result<ErrorCode> KnowledgeBase::GetErrorCode(std::string_view raw) const {
+  KEFU_RETURN_IF_ERROR(text::ValidateUtf8(raw, "code"));
+  const std::string code = NormalizeCode(raw);
+  KEFU_ASSIGN_OR_RETURN(store::Rows rows,
+                        db_->Query(std::string(kErrorCodeSelect) + " WHERE e.code = $1", {code}));
+  if (rows.empty()) {
+    return NotFoundError("error code " + code + " not found");
+  }
+  return ErrorCodeFromRow(rows[0]);
+}
+
+namespace {
+
+store::Params ErrorCodeFilter(std::string_view category, std::string_view text) {
+  std::string t = Trim(text);
+  if (t.empty()) {
+    return {Trim(category), std::string(), std::string()};
+  }
+  return {Trim(category), LikeEscape(NormalizeCode(t)) + "%", "%" + LikeEscape(t) + "%"};
+}
+
+}  // namespace
+
+Result<std::vector<ErrorCode>> KnowledgeBase::ListErrorCodes(std::string_view category,
+                                                             std::string_view text, size_t limit,
+                                                             size_t offset) const {
+  KEFU_RETURN_IF_ERROR(text::ValidateUtf8(text, "q"));
+  KEFU_RETURN_IF_ERROR(text::ValidateUtf8(category, "category"));
+  store::Params params = ErrorCodeFilter(category, text);
+  params.push_back(static_cast<int64_t>(std::min<size_t>(limit, 1000)));
+  params.push_back(static_cast<int64_t>(offset));
+  KEFU_ASSIGN_OR_RETURN(store::Rows rows,
+                        db_->Query(std::string(kErrorCodeSelect) + std::string(kErrorCodeWhere) +
+                                       " ORDER BY e.code LIMIT $4 OFFSET $5",
+                                   params));
+  std::vector<ErrorCode> out;
+  for (const store::Row& r : rows) {
+    out.push_back(ErrorCodeFromRow(r));
+  }
+  return out;
+}
+
+Result<int64_t> KnowledgeBase::CountErrorCodes(std::string_view category,
+                                               std::string_view text) const {
+  KEFU_RETURN_IF_ERROR(text::ValidateUtf8(text, "q"));
+  KEFU_RETURN_IF_ERROR(text::ValidateUtf8(category, "category"));
+  return db_->QueryInt64("SELECT count(*) FROM error_codes e" + std::string(kErrorCodeWhere),
+                         ErrorCodeFilter(category, text));
+}
+
+Result<std::vector<ErrorCodeVersion>> KnowledgeBase::ErrorCodeVersions(std::string_view raw) const {
+  KEFU_RETURN_IF_ERROR(text::ValidateUtf8(raw, "code"));
+  const std::string code = NormalizeCode(raw);
+  std::vector<ErrorCodeVersion> out;
+  bool exists = false;
+  KEFU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
+    KEFU_ASSIGN_OR_RETURN(
+        store::Rows rows,
+        s.Query("SELECT code, version, action, changed_by, changed_ms, entry FROM "
+                "error_code_versions WHERE code = $1 ORDER BY version DESC",
+                {code}));
+    for (const store::Row& r : rows) {
+      out.push_back({r.Text(0), r.Int64(1), r.Text(2), r.Text(3), r.Int64(4), r.Text(5)});
+    }
+    KEFU_ASSIGN_OR_RETURN(int64_t n,
+                          s.QueryInt64("SELECT count(*) FROM error_codes WHERE code = $1", {code}));
+    exists = n > 0;
+    return OkStatus();
+  }));
+  if (out.empty() && !exists) {
+    return NotFoundError("error code " + code + " not found and has no history");
+  }
+  return out;
 }
 
 Result<CodeLookup> KnowledgeBase::LookupCode(std::string_view raw) const {
@@ -788,13 +1111,10 @@ Result<CodeLookup> KnowledgeBase::LookupCode(std::string_view raw) const {
     }
     KEFU_ASSIGN_OR_RETURN(
         std::optional<store::Row> ec,
-        s.QueryOne("SELECT code, reason, advice, channel, category, updated_ms FROM error_codes "
-                   "WHERE code = $1",
-                   {code}));
+        s.QueryOne(std::string(kErrorCodeSelect) + " WHERE e.code = $1", {code}));
     if (ec) {
       out.kind = std::string(kErrorCodeKind);
-      out.error_code = ErrorCode{ec->Text(0), ec->Text(1), ec->Text(2),
-                                 ec->Text(3), ec->Text(4), ec->Int64(5)};
+      out.error_code = ErrorCodeFromRow(*ec);
       return OkStatus();
     }
     return NotFoundError("no activity code, error code or shortcut " + code);

@@ -351,6 +351,208 @@ TEST_F(KnowledgeBaseTest, DemoContentIsSearchableAndIdempotent) {
   EXPECT_EQ(fresh.indexed(), kb_->indexed());
 }
 
+TEST_F(KnowledgeBaseTest, RelatedIdsAreCheckedAndResolved) {
+  auto a = kb_->Create(Faq("信用卡怎么激活", "在手机银行激活。"), "wang");
+  auto b = kb_->Create(Faq("信用卡怎么挂失", "在手机银行挂失。"), "wang");
+  ASSERT_TRUE(a.ok() && b.ok());
+  Entry c = Faq("新卡收到后要做什么", "先激活，再设置密码。");
+  c.related_ids = {b->id, a->id, b->id};
+  auto created = kb_->Create(c, "wang");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created->related_ids, (std::vector<int64_t>{b->id, a->id}));  // order kept
+  auto related = kb_->Related(*created);
+  ASSERT_TRUE(related.ok());
+  ASSERT_EQ(related->size(), 2u);
+  EXPECT_EQ((*related)[0].title, "信用卡怎么挂失");
+  EXPECT_EQ((*related)[1].kind, "faq");
+
+  // A missing id and the entry itself are refused, naming the id.
+  Entry bad = c;
+  bad.related_ids = {a->id, 424242};
+  auto missing = kb_->Create(bad, "wang");
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(missing.status().field(), "related_ids");
+  EXPECT_NE(missing.status().message().find("424242"), std::string::npos);
+  Entry self = *created;
+  self.related_ids = {created->id};
+  auto itself = kb_->Update(created->id, self, "wang");
+  EXPECT_EQ(itself.status().field(), "related_ids");
+  EXPECT_NE(itself.status().message().find(std::to_string(created->id)), std::string::npos);
+
+  // Deleted since: skipped on read, dropped quietly by the next edit.
+  ASSERT_TRUE(kb_->Delete(a->id, "admin").ok());
+  related = kb_->Related(*kb_->Get(created->id));
+  ASSERT_TRUE(related.ok());
+  ASSERT_EQ(related->size(), 1u);
+  EXPECT_EQ((*related)[0].id, b->id);
+  Entry edit = *kb_->Get(created->id);
+  edit.body = "先激活，再设置交易密码。";
+  auto updated = kb_->Update(created->id, edit, "li");
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(updated->related_ids, std::vector<int64_t>{b->id});
+  // …but adding a deleted id anew is refused.
+  edit.related_ids = {b->id, a->id};
+  auto readd = kb_->Update(created->id, edit, "li");
+  EXPECT_EQ(readd.status().field(), "related_ids");
+}
+
+TEST_F(KnowledgeBaseTest, ErrorCodesAreEditableWithHistory) {
+  ErrorCode c;
+  c.code = "e2001";
+  c.reason = "卡片已过期";
+  c.advice = "请客户到网点或手机银行申请换卡。";
+  c.channel = "pos";
+  c.category = "card";
+  auto created = kb_->PutErrorCode(c, "wang");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created->action, "create");
+  EXPECT_EQ(created->code.code, "E2001");
+  EXPECT_EQ(created->code.version, 1);
+  EXPECT_EQ(created->code.updated_by, "wang");
+  auto hits = kb_->Search(Req("卡片过期"));
+  ASSERT_TRUE(hits.ok());
+  ASSERT_FALSE(hits->hits.empty());
+  EXPECT_EQ(hits->hits[0].code, "E2001");
+
+  // Nothing changed: same version, no history row.
+  auto same = kb_->PutErrorCode(c, "li");
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->action, "");
+  EXPECT_EQ(same->code.version, 1);
+  EXPECT_EQ(same->code.updated_by, "wang");
+
+  c.advice = "请客户申请换卡，新卡激活后再试。";
+  auto updated = kb_->PutErrorCode(c, "li", 1);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(updated->action, "update");
+  EXPECT_EQ(updated->code.version, 2);
+  EXPECT_EQ(kb_->PutErrorCode(c, "zhao", 1).status().code(), StatusCode::kAborted);
+  auto taken = kb_->PutErrorCode(c, "zhao", std::nullopt, /*create_only=*/true);
+  EXPECT_EQ(taken.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(taken.status().field(), "code");
+  ErrorCode wrong = c;
+  wrong.channel = "fax";
+  EXPECT_EQ(kb_->PutErrorCode(wrong, "li").status().field(), "channel");
+  wrong = c;
+  wrong.reason = " ";
+  EXPECT_EQ(kb_->PutErrorCode(wrong, "li").status().field(), "reason");
+  auto found = kb_->LookupCode("E2001");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->error_code->version, 2);
+  EXPECT_EQ(found->error_code->advice, "请客户申请换卡，新卡激活后再试。");
+
+  // Listing, filtering and paging.
+  auto all = kb_->ListErrorCodes("", "", 10, 0);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].code, "E1001");
+  EXPECT_EQ((*all)[0].version, 0);  // seeded outside the knowledge base
+  EXPECT_EQ(kb_->ListErrorCodes("card", "", 10, 0)->size(), 1u);
+  EXPECT_EQ(kb_->ListErrorCodes("", "e20", 10, 0)->size(), 1u);
+  EXPECT_EQ(kb_->ListErrorCodes("", "余额", 10, 0)->at(0).code, "E1001");
+  EXPECT_EQ(kb_->ListErrorCodes("", "", 1, 1)->at(0).code, "E2001");
+  EXPECT_EQ(*kb_->CountErrorCodes("", ""), 2);
+  EXPECT_EQ(*kb_->CountErrorCodes("balance", "E1"), 1);
+  EXPECT_EQ(*kb_->CountErrorCodes("", "%"), 0);
+
+  // A code named by a transaction cannot be deleted; its history starts with the first edit.
+  ASSERT_TRUE(db_->Exec("INSERT INTO customers (id, name, created_ms, updated_ms) VALUES "
+                        "(1, '张三', 0, 0)")
+                  .ok());
+  ASSERT_TRUE(db_->Exec("INSERT INTO transactions (id, customer_id, kind, direction, amount_fen, "
+                        "channel, status, error_code, occurred_ms) VALUES (1, 1, 'purchase', "
+                        "'out', 100, 'pos', 'failed', 'E1001', 0)")
+                  .ok());
+  Status refused = kb_->DeleteErrorCode("e1001", "admin");
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.field(), "code");
+  EXPECT_NE(refused.message().find("1 transaction"), std::string::npos);
+  auto none = kb_->ErrorCodeVersions("E1001");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  ErrorCode e1001 = *kb_->GetErrorCode("E1001");
+  e1001.advice = "请存入资金后重试。";
+  auto first = kb_->PutErrorCode(e1001, "li", 0);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->action, "update");
+  EXPECT_EQ(first->code.version, 1);
+
+  ASSERT_TRUE(kb_->DeleteErrorCode("E2001", "admin").ok());
+  EXPECT_EQ(kb_->DeleteErrorCode("E2001", "admin").code(), StatusCode::kNotFound);
+  EXPECT_EQ(kb_->LookupCode("E2001").status().code(), StatusCode::kNotFound);
+  hits = kb_->Search(Req("卡片过期"));
+  ASSERT_TRUE(hits.ok());
+  for (const SearchHit& h : hits->hits) {
+    EXPECT_NE(h.code, "E2001");
+  }
+  auto history = kb_->ErrorCodeVersions("e2001");
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[0].action, "delete");
+  EXPECT_EQ((*history)[0].version, 3);
+  EXPECT_EQ((*history)[0].changed_by, "admin");
+  EXPECT_NE((*history)[0].entry_json.find("新卡激活"), std::string::npos);  // before the delete
+  EXPECT_EQ((*history)[1].changed_by, "li");
+  EXPECT_EQ((*history)[2].action, "create");
+  EXPECT_NE((*history)[2].entry_json.find("网点"), std::string::npos);
+  EXPECT_EQ(kb_->ErrorCodeVersions("NOPE").status().code(), StatusCode::kNotFound);
+
+  // Created again: the numbering continues and search finds it again.
+  auto again = kb_->PutErrorCode(c, "wang");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->action, "create");
+  EXPECT_EQ(again->code.version, 4);
+  EXPECT_EQ(kb_->Search(Req("卡片过期"))->hits.at(0).code, "E2001");
+}
+
+TEST_F(KnowledgeBaseTest, ImportWritesErrorCodeVersions) {
+  std::string file = R"({"error_codes": [
+    {"code": "E9001", "reason": "系统繁忙", "advice": "请稍后重试。", "category": "system"},
+    {"code": "E9002", "reason": "超出限额", "advice": "请调整限额。", "channel": "fax"}
+  ]})";
+  auto dry = kb_->Import("kb.json", file, "cli", /*dry_run=*/true);
+  ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+  EXPECT_EQ(dry->inserted, 1);
+  ASSERT_EQ(dry->rejected, 1);
+  EXPECT_EQ(dry->issues[0].column, "channel");
+  EXPECT_EQ(kb_->ErrorCodeVersions("E9001").status().code(), StatusCode::kNotFound);
+
+  auto report = kb_->Import("kb.json", file, "cli");
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->inserted, 1);
+  auto versions = kb_->ErrorCodeVersions("E9001");
+  ASSERT_TRUE(versions.ok());
+  ASSERT_EQ(versions->size(), 1u);
+  EXPECT_EQ((*versions)[0].action, "create");
+  EXPECT_EQ((*versions)[0].changed_by, "cli");
+  auto again = kb_->Import("kb.json", file, "cli");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->unchanged, 1);
+  EXPECT_EQ(kb_->ErrorCodeVersions("E9001")->size(), 1u);
+}
+
+TEST_F(KnowledgeBaseTest, CategoriesCountEntriesAndErrorCodes) {
+  Entry a = Faq("怎么还款", "手机银行还款。");
+  a.category = "还款";
+  Entry b = Faq("还款日是哪天", "账单日后20天。");
+  b.category = "还款";
+  ASSERT_TRUE(kb_->Create(a, "w").ok());
+  ASSERT_TRUE(kb_->Create(b, "w").ok());
+  ASSERT_TRUE(kb_->Create(Faq("怎么挂失", "手机银行挂失。"), "w").ok());
+  auto cats = kb_->Categories();
+  ASSERT_TRUE(cats.ok()) << cats.status().ToString();
+  ASSERT_EQ(cats->size(), 3u);
+  EXPECT_EQ((*cats)[0].kind, "error_code");
+  EXPECT_EQ((*cats)[0].category, "balance");
+  EXPECT_EQ((*cats)[0].count, 1);
+  EXPECT_EQ((*cats)[1].kind, "faq");
+  EXPECT_EQ((*cats)[1].category, "");
+  EXPECT_EQ((*cats)[2].category, "还款");
+  EXPECT_EQ((*cats)[2].count, 2);
+  EXPECT_EQ(*kb_->Count("faq", "还款"), 2);
+  EXPECT_EQ(*kb_->Count("", ""), 3);
+}
+
 TEST_F(KnowledgeBaseTest, EntryJsonRoundTrip) {
   Entry e = Activity("HD9", "活动", 1, 2, {"广东"}, {"金卡"});
   e.id = 42;

@@ -265,12 +265,6 @@ PendingRow RowObject(const std::string& sheet, const std::string& sheet_kind,
   return out;
 }
 
-json::object ErrorCodeObject(const ErrorCode& c) {
-  return json::object{{"code", c.code},         {"reason", c.reason},
-                      {"advice", c.advice},     {"channel", c.channel},
-                      {"category", c.category}, {"updated_ms", c.updated_ms}};
-}
-
 std::string FieldString(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
@@ -377,33 +371,23 @@ Result<ImportReport> KnowledgeBase::Import(std::string_view file_name, std::stri
       continue;
     }
     if (r.kind == kErrorCodeKind) {
-      ErrorCode c{NormalizeCode(FieldString(r.fields, "code")), FieldString(r.fields, "reason"),
-                  FieldString(r.fields, "advice"), FieldString(r.fields, "channel"),
-                  FieldString(r.fields, "category"), 0};
-      if (c.channel.empty()) {
-        c.channel = "all";
-      }
-      Result<store::Rows> existing = db_->Query(
-          "SELECT reason, advice, channel, category FROM error_codes WHERE code = $1", {c.code});
-      KEFU_RETURN_IF_ERROR(existing.status());
-      bool same = !existing->empty() && (*existing)[0].Text(0) == Trim(c.reason) &&
-                  (*existing)[0].Text(1) == c.advice && (*existing)[0].Text(2) == c.channel &&
-                  (*existing)[0].Text(3) == Trim(c.category);
-      if (same) {
-        ++report.unchanged;
-        continue;
-      }
-      Status s = dry_run ? OkStatus() : UpsertErrorCodeLocked(c);
-      if (dry_run && (c.code.empty() || c.reason.empty() || c.advice.empty())) {
-        s = InvalidArgumentError("an error code needs code, reason and advice", "code");
-      }
-      if (!s.ok()) {
-        if (s.code() != StatusCode::kInvalidArgument) {
-          return s;
+      ErrorCode c;
+      c.code = FieldString(r.fields, "code");
+      c.reason = FieldString(r.fields, "reason");
+      c.advice = FieldString(r.fields, "advice");
+      c.channel = FieldString(r.fields, "channel");
+      c.category = FieldString(r.fields, "category");
+      Result<ErrorCodeWrite> w =
+          PutErrorCodeLocked(std::move(c), actor, std::nullopt, false, dry_run);
+      if (!w.ok()) {
+        if (w.status().code() != StatusCode::kInvalidArgument) {
+          return w.status();
         }
-        reject(r, s);
+        reject(r, w.status());
+      } else if (w->action.empty()) {
+        ++report.unchanged;
       } else {
-        ++(existing->empty() ? report.inserted : report.updated);
+        ++(w->action == "create" ? report.inserted : report.updated);
       }
       continue;
     }
@@ -451,6 +435,15 @@ Result<ImportReport> KnowledgeBase::Import(std::string_view file_name, std::stri
     if (dry_run) {
       Entry check = *entry;
       Status s = internal::ValidateEntry(check);
+      if (s.ok()) {
+        std::vector<int64_t> kept = existing ? existing->related_ids : std::vector<int64_t>{};
+        s = db_->Read([&](store::Session& session) {
+          return CheckRelated(session, existing ? existing->id : 0, check.related_ids, kept);
+        });
+        if (!s.ok() && s.code() != StatusCode::kInvalidArgument) {
+          return s;
+        }
+      }
       if (!s.ok()) {
         reject(r, s);
       } else if (!existing) {
@@ -482,7 +475,7 @@ Result<ImportReport> KnowledgeBase::Import(std::string_view file_name, std::stri
 
 Result<std::string> KnowledgeBase::ExportJson() const {
   KEFU_ASSIGN_OR_RETURN(std::vector<Entry> entries, List("", "", 1000000, 0));
-  KEFU_ASSIGN_OR_RETURN(std::vector<ErrorCode> codes, ListErrorCodes());
+  KEFU_ASSIGN_OR_RETURN(std::vector<ErrorCode> codes, AllErrorCodes());
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return a.id < b.id; });
   json::array items;
@@ -491,7 +484,7 @@ Result<std::string> KnowledgeBase::ExportJson() const {
   }
   json::array ec;
   for (const ErrorCode& c : codes) {
-    ec.push_back(ErrorCodeObject(c));
+    ec.push_back(internal::ErrorCodeObject(c));
   }
   return json::serialize(json::object{{"format", "kefu.kb/1"},
                                       {"exported_ms", clock_->NowMs()},
@@ -501,7 +494,7 @@ Result<std::string> KnowledgeBase::ExportJson() const {
 
 Result<std::string> KnowledgeBase::ExportXlsx() const {
   KEFU_ASSIGN_OR_RETURN(std::vector<Entry> entries, List("", "", 1000000, 0));
-  KEFU_ASSIGN_OR_RETURN(std::vector<ErrorCode> codes, ListErrorCodes());
+  KEFU_ASSIGN_OR_RETURN(std::vector<ErrorCode> codes, AllErrorCodes());
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return a.id < b.id; });
   auto join = [](const std::vector<std::string>& list, std::string_view sep) {

@@ -663,6 +663,50 @@ class CustomerDeskTest(unittest.TestCase):
         if owner:
             self.assertEqual(body["owner_history"][0]["reason"], "manual")
 
+    def test_import_job_runs_in_the_background(self):
+        # 6,000 rows with a wide column nobody maps: over server.max_body_bytes (1 MiB), within
+        # server.max_upload_bytes; the last row is bad.
+        pad = "x" * 200
+        rows = [f"后台{i:05d},1317{i:07d},{pad}" for i in range(6000)] + ["后台坏行,123,"]
+        csv = ("姓名,手机,用不上的列\n" + "\n".join(rows) + "\n").encode("utf-8")
+        self.assertGreater(len(csv), 1 << 20)
+        path = "/api/v1/customers/import-jobs?file_name=" + urllib.parse.quote("后台.csv")
+        status, out, _ = self.agent.request("POST", path, raw=csv,
+                                            headers={"Content-Type": "application/octet-stream"})
+        self.assertEqual(status, 403, out)  # agents do not import
+        status, out, _ = self.supervisor.request(
+            "POST", path, raw=csv, headers={"Content-Type": "application/octet-stream"})
+        self.assertEqual(status, 202, out)
+        job_id = out["job_id"]
+        deadline = time.time() + 120
+        while True:
+            status, job, _ = self.supervisor.request(
+                "GET", f"/api/v1/customers/import-jobs/{job_id}")
+            self.assertEqual(status, 200, job)
+            if job["status"] not in ("queued", "running"):
+                break
+            self.assertLess(time.time(), deadline, job)
+            time.sleep(0.2)
+        self.assertEqual(job["status"], "done", job)
+        report = job["report"]
+        self.assertEqual((report["rows"], report["inserted"], report["rejected"]),
+                         (6001, 6000, 1), report)
+        self.assertEqual(report["ignored_columns"], ["用不上的列"])
+        self.assertEqual((job["issues"][0]["line"], job["issues"][0]["column"]), (6002, "手机"))
+        status, found, _ = self.agent.request("GET", "/api/v1/customers/lookup?mobile=13170005999")
+        self.assertEqual(found["name"], "后台05999", found)
+        # Bad requests: no file name, an unknown merge policy, an unknown job.
+        status, out, _ = self.supervisor.request(
+            "POST", "/api/v1/customers/import-jobs", raw=b"a",
+            headers={"Content-Type": "application/octet-stream"})
+        self.assertEqual((status, out["error"]["field"]), (400, "file_name"), out)
+        status, out, _ = self.supervisor.request(
+            "POST", path + "&merge=maybe", raw=b"a",
+            headers={"Content-Type": "application/octet-stream"})
+        self.assertEqual((status, out["error"]["field"]), (400, "merge"), out)
+        status, out, _ = self.supervisor.request("GET", "/api/v1/customers/import-jobs/42")
+        self.assertEqual(status, 404, out)
+
     def test_import_upload(self):
         csv = ("姓名,手机,身份证号,资产(元)\n"
                "导入甲,13199990101,,80000\n"
@@ -908,6 +952,163 @@ class KnowledgeBaseTest(unittest.TestCase):
             "POST", "/api/v1/kb/import", {"file_name": "x.pdf", "content_base64": "AAAA"})
         self.assertEqual(status, 400, out)
         self.assertEqual(out["error"]["field"], "file")
+
+    def test_related_entries_are_checked_and_resolved(self):
+        ids = []
+        for title in ("测试关联怎么开通网银", "测试关联网银登录密码忘了"):
+            status, e, _ = self.expert.request("POST", "/api/v1/kb/entries",
+                                               {"kind": "faq", "title": title, "body": "见网点。"})
+            self.assertEqual(status, 201, e)
+            ids.append(e["id"])
+        status, main, _ = self.expert.request("POST", "/api/v1/kb/entries", {
+            "kind": "activity", "code": "TSTREL1", "title": "测试关联活动",
+            "related_ids": [ids[1], ids[0]]})
+        self.assertEqual(status, 201, main)
+        status, body, _ = self.agent.request("GET", f"/api/v1/kb/entries/{main['id']}")
+        self.assertEqual(status, 200, body)
+        self.assertEqual([r["title"] for r in body["related"]],
+                         ["测试关联网银登录密码忘了", "测试关联怎么开通网银"])
+        self.assertEqual(body["related"][0], {"id": ids[1], "kind": "faq",
+                                              "title": "测试关联网银登录密码忘了"})
+        status, body, _ = self.agent.request("GET", "/api/v1/kb/codes/tstrel1")
+        self.assertEqual([r["id"] for r in body["entry"]["related"]], [ids[1], ids[0]])
+
+        # A missing id and the entry itself are refused, naming the id.
+        status, body, _ = self.expert.request("POST", "/api/v1/kb/entries", {
+            "kind": "faq", "title": "测试关联坏的", "body": "x",
+            "related_ids": [ids[0], "999999999"]})
+        self.assertEqual(status, 400, body)
+        self.assertEqual(body["error"]["field"], "related_ids")
+        self.assertIn("999999999", body["error"]["message"])
+        status, body, _ = self.expert.request("PATCH", f"/api/v1/kb/entries/{main['id']}",
+                                              {"related_ids": [main["id"]]})
+        self.assertEqual((status, body["error"]["field"]), (400, "related_ids"), body)
+        self.assertIn(main["id"], body["error"]["message"])
+
+        # Deleted since: no longer listed, and an edit drops it quietly.
+        self.assertEqual(self.expert.request("DELETE", f"/api/v1/kb/entries/{ids[0]}")[0], 204)
+        status, body, _ = self.agent.request("GET", f"/api/v1/kb/entries/{main['id']}")
+        self.assertEqual([r["id"] for r in body["related"]], [ids[1]])
+        status, body, _ = self.expert.request("PATCH", f"/api/v1/kb/entries/{main['id']}",
+                                              {"terms": "新的活动规则"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["related_ids"], [ids[1]])
+
+    def test_error_codes_are_editable_with_history(self):
+        path = "/api/v1/kb/error-codes/TST-E01"
+        code = {"reason": "测试卡片状态异常", "advice": "请客户到网点核实卡片状态。",
+                "channel": "pos", "category": "测试分类", "create": True}
+        status, body, _ = self.agent.request("PUT", path, code)
+        self.assertEqual(status, 403, body)
+        status, created, _ = self.expert.request("PUT", "/api/v1/kb/error-codes/tst-e01", code)
+        self.assertEqual(status, 201, created)
+        self.assertEqual((created["code"], created["version"], created["updated_by"]),
+                         ("TST-E01", 1, "expert"))
+        status, body, _ = self.expert.request("PUT", path, code)
+        self.assertEqual((status, body["error"]["code"], body["error"]["field"]),
+                         (409, "already_exists", "code"), body)
+        same = dict(code, create=False)
+        status, body, _ = self.expert.request("PUT", path, same)
+        self.assertEqual((status, body["version"]), (200, 1), body)
+        status, body, _ = self.expert.request("PUT", path, dict(same, advice="请客户换卡。",
+                                                                version=1))
+        self.assertEqual((status, body["version"]), (200, 2), body)
+        status, body, _ = self.expert.request("PUT", path, dict(same, advice="旧版本上的修改",
+                                                                version=1))
+        self.assertEqual((status, body["error"]["code"]), (409, "aborted"), body)
+        status, body, _ = self.expert.request("PUT", path, dict(same, channel="fax"))
+        self.assertEqual((status, body["error"]["field"]), (400, "channel"), body)
+        status, body, _ = self.expert.request("PUT", path, {"advice": "没有原因"})
+        self.assertEqual((status, body["error"]["field"]), (400, "reason"), body)
+        status, body, _ = self.expert.request(
+            "PUT", "/api/v1/kb/error-codes/" + urllib.parse.quote("坏 代码"), same)
+        self.assertEqual((status, body["error"]["field"]), (400, "code"), body)
+
+        status, page, _ = self.agent.request("GET", "/api/v1/kb/error-codes?q=tst-e")
+        self.assertEqual(status, 200, page)
+        self.assertEqual(page["total"], 1)
+        self.assertEqual(page["items"][0]["advice"], "请客户换卡。")
+        status, page, _ = self.agent.request(
+            "GET", "/api/v1/kb/error-codes?" + urllib.parse.urlencode({"category": "测试分类"}))
+        self.assertEqual([c["code"] for c in page["items"]], ["TST-E01"])
+        status, page, _ = self.agent.request("GET", "/api/v1/kb/error-codes?limit=5")
+        self.assertEqual(len(page["items"]), 5)
+        self.assertGreater(page["total"], 5)
+        status, more, _ = self.agent.request(
+            "GET", "/api/v1/kb/error-codes?limit=5&cursor=" + page["next_cursor"])
+        self.assertNotEqual(more["items"][0]["code"], page["items"][0]["code"])
+        status, hist, _ = self.agent.request("GET", path + "/versions")
+        self.assertEqual(status, 200, hist)
+        self.assertEqual([(v["version"], v["action"]) for v in hist["items"]],
+                         [(2, "update"), (1, "create")])
+        self.assertEqual(hist["items"][0]["changed_by"], "expert")
+        self.assertEqual(hist["items"][1]["error_code"]["advice"], "请客户到网点核实卡片状态。")
+        body = self.q(self.agent, q="卡片状态异常")
+        self.assertEqual(body["items"][0]["code"], "TST-E01")
+        status, body, _ = self.agent.request("GET", "/api/v1/kb/codes/tst-e01")
+        self.assertEqual((body["kind"], body["error_code"]["version"]), ("error_code", 2))
+        admin = login_as("admin")
+        status, audit, _ = admin.request(
+            "GET", "/api/v1/audit?action=kb.error_code.update&object_id=TST-E01")
+        self.assertEqual(status, 200, audit)
+        self.assertEqual(len(audit["items"]), 1, audit)
+
+        # A code a transaction names cannot be deleted; another can, and its history stays.
+        status, token, _ = admin.request("POST", "/api/v1/tokens",
+                                         {"name": "kb-test-feed", "scopes": ["ingest.write"]})
+        self.assertEqual(status, 201, token)
+        feed = {"Authorization": "Bearer " + token["token"]}
+        for kind, key, item in [
+                ("customers", "kb-ec-c", {"cif": "KBEC0001", "name": "错误码测试"}),
+                ("transactions", "kb-ec-t", {
+                    "cif": "KBEC0001", "external_ref": "KBEC-T1", "kind": "purchase",
+                    "direction": "out", "amount_fen": 100, "channel": "pos", "status": "failed",
+                    "error_code": "TST-E01", "occurred_ms": int(time.time() * 1000)})]:
+            status, body, _ = Client().request("POST", f"/api/v1/ingest/{kind}",
+                                               {"items": [item]},
+                                               headers=dict(feed, **{"Idempotency-Key": key}))
+            self.assertEqual((status, body["accepted"]), (200, 1), body)
+        status, body, _ = self.expert.request("DELETE", path)
+        self.assertEqual((status, body["error"]["code"], body["error"]["field"]),
+                         (409, "failed_precondition", "code"), body)
+        self.assertIn("transaction", body["error"]["message"])
+        status, body, _ = self.expert.request(
+            "PUT", "/api/v1/kb/error-codes/TST-E02",
+            {"reason": "测试临时代码", "advice": "无需处理。", "create": True})
+        self.assertEqual(status, 201, body)
+        self.assertEqual(self.agent.request("DELETE", "/api/v1/kb/error-codes/TST-E02")[0], 403)
+        self.assertEqual(self.expert.request("DELETE", "/api/v1/kb/error-codes/TST-E02")[0], 204)
+        self.assertEqual(self.expert.request("DELETE", "/api/v1/kb/error-codes/TST-E02")[0], 404)
+        self.assertEqual(self.agent.request("GET", "/api/v1/kb/codes/TST-E02")[0], 404)
+        status, hist, _ = self.agent.request("GET", "/api/v1/kb/error-codes/TST-E02/versions")
+        self.assertEqual([v["action"] for v in hist["items"]], ["delete", "create"])
+        self.assertEqual(hist["items"][0]["error_code"]["reason"], "测试临时代码")
+        status, audit, _ = admin.request(
+            "GET", "/api/v1/audit?action=kb.error_code.delete&object_id=TST-E02")
+        self.assertEqual(len(audit["items"]), 1, audit)
+        self.assertEqual(self.agent.request("GET", "/api/v1/kb/error-codes/NOPE9/versions")[0],
+                         404)
+
+    def test_categories_and_paged_list(self):
+        for i in range(3):
+            status, e, _ = self.expert.request("POST", "/api/v1/kb/entries", {
+                "kind": "faq", "title": f"测试分类条目{i}", "body": "内容。",
+                "category": "测试分页"})
+            self.assertEqual(status, 201, e)
+        status, cats, _ = self.agent.request("GET", "/api/v1/kb/categories")
+        self.assertEqual(status, 200, cats)
+        counts = {(c["kind"], c["category"]): c["count"] for c in cats["items"]}
+        self.assertEqual(counts[("faq", "测试分页")], 3)
+        self.assertTrue(any(k == "error_code" for k, _ in counts))
+        query = urllib.parse.urlencode({"kind": "faq", "category": "测试分页", "limit": 2})
+        status, page, _ = self.agent.request("GET", "/api/v1/kb/entries?" + query)
+        self.assertEqual(status, 200, page)
+        self.assertEqual((len(page["items"]), page["total"]), (2, 3))
+        status, rest, _ = self.agent.request(
+            "GET", f"/api/v1/kb/entries?{query}&cursor={page['next_cursor']}")
+        self.assertEqual((len(rest["items"]), rest["next_cursor"]), (1, None))
+        titles = {e["title"] for e in page["items"] + rest["items"]}
+        self.assertEqual(titles, {f"测试分类条目{i}" for i in range(3)})
 
     def test_cli_search(self):
         r = kefu("kb", "search", "卡丢了怎么办", "--limit", "3")

@@ -175,3 +175,168 @@ test('a supervisor creates an FAQ in the edit form and finds it', async (t) => {
   await screenshot(page, 'kefu-kb-edit.png');
   assert.deepEqual(problems, []);
 });
+
+/** A call of the bank's data feed (run.sh makes a token with ingest.write). */
+async function ingest(kind, key, items) {
+  const res = await fetch(`${kUrl}/api/v1/ingest/${kind}`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      Authorization: `Bearer ${mustEnv('KEFU_INGEST_TOKEN')}`,
+      'Idempotency-Key': key,
+    },
+    body: JSON.stringify({ items }),
+  });
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.equal(body.accepted, items.length, JSON.stringify(body));
+}
+
+test('a supervisor browses by category and links related entries', async (t) => {
+  for (const [title, body] of [['信用卡怎么激活', '在手机银行“信用卡-激活”办理。'],
+                               ['信用卡怎么设置交易密码', '激活后在手机银行设置交易密码。']]) {
+    const out = await apiAs('sup1', kSupervisorPassword, 'POST', '/kb/entries',
+                            { kind: 'faq', title, body, category: '信用卡' });
+    assert.equal(out.status, 201, JSON.stringify(out.body));
+  }
+  const { page, problems } = await openPage(t);
+  await login(page, 'sup1', kSupervisorPassword);
+  await page.goto(`${kUrl}/kb`);
+
+  // The category list counts entries; a category filters the paged list.
+  const category = page.getByTestId('kb-category').filter({ hasText: '信用卡' });
+  assert.match(await category.innerText(), /2/);
+  await category.click();
+  await page.getByTestId('kb-browse-head').filter({ hasText: '信用卡' }).waitFor();
+  await page.getByTestId('kb-browse-item').nth(1).waitFor();
+  assert.equal(await page.getByTestId('kb-browse-item').count(), 2);
+
+  // Link a related entry in the editor, picked by searching its title.
+  await page.getByTestId('kb-browse-item').filter({ hasText: '信用卡怎么激活' }).click();
+  await page.getByTestId('kb-preview-title').filter({ hasText: '信用卡怎么激活' }).waitFor();
+  await page.getByTestId('kb-edit').click();
+  const dialog = page.getByTestId('kb-edit-dialog');
+  await dialog.getByTestId('kb-form-related').click();
+  await page.keyboard.type('设置交易密码');
+  await page.locator('.el-select-dropdown__item').filter({ hasText: '信用卡怎么设置交易密码' })
+    .click();
+  await dialog.locator('.el-dialog__title').click();
+  await page.getByTestId('kb-save').click();
+  const link = page.getByTestId('kb-related-link').filter({ hasText: '信用卡怎么设置交易密码' });
+  await link.waitFor();
+  await screenshot(page, 'kefu-kb-related.png');
+  await link.click();
+  await page.getByTestId('kb-preview-title').filter({ hasText: '信用卡怎么设置交易密码' })
+    .waitFor();
+  await screenshot(page, 'kefu-kb-related-open.png');
+  assert.deepEqual(problems, []);
+});
+
+test('a supervisor adds, edits and deletes error codes and sees their history', async (t) => {
+  // A code a transaction names: deleting it must be refused with a clear reason.
+  const used = await apiAs('sup1', kSupervisorPassword, 'PUT', '/kb/error-codes/BT-E02', {
+    reason: '卡片已冻结', advice: '请客户携带身份证到网点解冻。', category: '卡片', create: true,
+  });
+  assert.equal(used.status, 201, JSON.stringify(used.body));
+  await ingest('customers', 'kb-bt-c1', [{ cif: 'KBBT0001', name: '错误码客户' }]);
+  await ingest('transactions', 'kb-bt-t1', [{
+    cif: 'KBBT0001', external_ref: 'KBBT-T1', kind: 'purchase', direction: 'out',
+    amount_fen: 100, channel: 'pos', status: 'failed', error_code: 'BT-E02',
+    occurred_ms: Date.now(),
+  }]);
+
+  const { page, problems } = await openPage(t);
+  await login(page, 'sup1', kSupervisorPassword);
+  await page.goto(`${kUrl}/kb`);
+  await page.getByTestId('kb-section-error-codes').click();
+  const table = page.getByTestId('kb-ec-table');
+  await table.locator('tr').filter({ hasText: 'BT-E02' }).waitFor();
+
+  // Add.
+  await page.getByTestId('kb-ec-new').click();
+  const dialog = page.getByTestId('kb-ec-dialog');
+  await dialog.getByTestId('kb-ec-form-code').fill('bt-e01');
+  await dialog.getByTestId('kb-ec-form-reason').fill('超过单日限额');
+  await dialog.getByTestId('kb-ec-form-advice').fill('请客户次日再试。');
+  await dialog.getByTestId('kb-ec-form-category').fill('限额');
+  await page.getByTestId('kb-ec-save').click();
+  const row = table.locator('tr').filter({ hasText: 'BT-E01' });
+  await row.filter({ hasText: '请客户次日再试' }).waitFor();
+  assert.match(await row.innerText(), /v1/);
+
+  // A bad edit names the field; a good one makes version 2.
+  await row.getByTestId('kb-ec-edit').click();
+  await dialog.getByTestId('kb-ec-form-reason').fill('');
+  await page.getByTestId('kb-ec-save').click();
+  await page.getByTestId('kb-ec-edit-error').filter({ hasText: '原因' }).waitFor();
+  await dialog.getByTestId('kb-ec-form-reason').fill('超过单日交易限额');
+  await dialog.getByTestId('kb-ec-form-advice')
+    .fill('请客户在手机银行调高限额或次日再试。');
+  await page.getByTestId('kb-ec-save').click();
+  await row.filter({ hasText: '调高限额' }).waitFor();
+  assert.match(await row.innerText(), /v2/);
+
+  // History.
+  await row.getByTestId('kb-ec-history').click();
+  const history = page.getByTestId('kb-ec-version');
+  await history.nth(1).waitFor();
+  await page.getByTestId('kb-ec-history-dialog').waitFor();
+  assert.match(await history.nth(0).innerText(), /v2.*修改.*sup1/s);
+  assert.match(await history.nth(1).innerText(), /请客户次日再试/);
+  await screenshot(page, 'kefu-kb-error-codes.png');
+  await page.keyboard.press('Escape');
+  await page.getByTestId('kb-ec-history-dialog').waitFor({ state: 'hidden' });
+
+  // The code a transaction names cannot be deleted; the new one can.
+  await table.locator('tr').filter({ hasText: 'BT-E02' }).getByTestId('kb-ec-delete').click();
+  await page.locator('.el-message-box__btns .el-button--primary').click();
+  await page.getByTestId('kb-ec-error').filter({ hasText: '不能删除' }).waitFor();
+  await row.getByTestId('kb-ec-delete').click();
+  await page.locator('.el-message-box__btns .el-button--primary').click();
+  await row.waitFor({ state: 'detached' });
+  assert.equal(await table.locator('tr').filter({ hasText: 'BT-E02' }).count(), 1);
+  assert.deepEqual(problems, []);
+});
+
+test('a supervisor checks and imports a file, then exports', async (t) => {
+  const { page, problems } = await openPage(t);
+  await login(page, 'sup1', kSupervisorPassword);
+  await page.goto(`${kUrl}/kb`);
+  await page.getByTestId('kb-import').click();
+  const file = {
+    name: '知识库.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify([
+      { kind: 'phrase', title: '导入的结束语', shortcut: '/js', body: '感谢您的来电，再见。',
+        category: '导入测试' },
+      { kind: 'faq', title: '', body: '没有标题的问题' },
+    ])),
+  };
+  await page.getByTestId('kb-import-file').setInputFiles(file);
+  await page.getByTestId('kb-import-dry-run').click();
+  await page.getByTestId('kb-import-submit').filter({ hasText: '开始检查' }).click();
+  const report = page.getByTestId('kb-import-report');
+  await report.filter({ hasText: '仅检查' }).waitFor();
+  assert.match(await page.getByTestId('kb-report-inserted').innerText(), /1/);
+  assert.match(await page.getByTestId('kb-report-rejected').innerText(), /1/);
+  assert.match(await page.getByTestId('kb-import-issues').innerText(), /title/);
+
+  await page.getByTestId('kb-import-dry-run').click();
+  await page.getByTestId('kb-import-submit').filter({ hasText: '开始导入' }).click();
+  await report.filter({ hasNotText: '仅检查' }).waitFor();
+  assert.match(await page.getByTestId('kb-report-inserted').innerText(), /新增 1/);
+  await screenshot(page, 'kefu-kb-import.png');
+  await page.keyboard.press('Escape');
+  await page.getByTestId('kb-category').filter({ hasText: '导入测试' }).click();
+  await page.getByTestId('kb-browse-item').filter({ hasText: '导入的结束语' }).waitFor();
+
+  for (const [button, name] of [['kb-export-xlsx', 'knowledge-base.xlsx'],
+                                ['kb-export-json', 'knowledge-base.json']]) {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId(button).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), name);
+  }
+  assert.deepEqual(problems, []);
+});

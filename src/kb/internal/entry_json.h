@@ -15,6 +15,9 @@
 namespace kefu::kb::internal {
 
 boost::json::object EntryObject(const Entry& e);
+// {"code","reason","advice","channel","category","updated_ms"}: an error code in files and in
+// error_code_versions.
+boost::json::object ErrorCodeObject(const ErrorCode& c);
 // Applies the object's known fields onto `base`; kInvalidArgument naming a mistyped field.
 Result<Entry> EntryFromObject(const boost::json::object& o, Entry base);
 Result<std::vector<std::string>> StringList(const boost::json::value& v, std::string_view key);

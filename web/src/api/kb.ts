@@ -1,6 +1,7 @@
 // Typed calls of the knowledge base routes (/api/v1/kb/…, issue #7).
 
 import { request } from './http';
+import type { Page } from './types';
 
 export type KbKind = 'faq' | 'phrase' | 'link' | 'article' | 'activity';
 export type KbHitKind = KbKind | 'error_code';
@@ -32,11 +33,19 @@ export interface KbEntry {
   created_ms: number;
   updated_ms: number;
   favourite?: boolean;
+  /** GET entry and code lookup: related_ids resolved (entries deleted since are left out). */
+  related?: KbRelated[];
+}
+
+export interface KbRelated {
+  id: string;
+  kind: KbKind;
+  title: string;
 }
 
 /** What the edit form sends (POST creates, PATCH edits with `version`). */
 export type KbEntryInput = Omit<KbEntry, 'id' | 'version' | 'updated_by' | 'created_ms' |
-  'updated_ms' | 'favourite'>;
+  'updated_ms' | 'favourite' | 'related'>;
 
 export interface KbHighlight {
   field: 'question' | 'similar' | 'answer' | 'tags';
@@ -78,13 +87,69 @@ export interface KbSearchParams {
   limit?: number;
 }
 
+export type KbChannel = 'all' | 'pos' | 'atm' | 'online_banking' | 'mobile_banking' |
+  'quick_pay' | 'counter';
+
+export const kKbChannels: readonly KbChannel[] = [
+  'all', 'pos', 'atm', 'online_banking', 'mobile_banking', 'quick_pay', 'counter',
+];
+
 export interface KbErrorCode {
   code: string;
   reason: string;
   advice: string;
+  channel: KbChannel | (string & {});
+  category: string;
+  updated_ms: number;
+  /** 0 for a code that has not changed since it arrived from the bank's feed. */
+  version: number;
+  updated_by: string;
+}
+
+/** PUT /kb/error-codes/{code}: `version` guards an edit, `create` refuses an existing code. */
+export interface KbErrorCodeInput {
+  reason: string;
+  advice: string;
   channel: string;
   category: string;
+  version?: number;
+  create?: boolean;
 }
+
+export interface KbErrorCodeVersion {
+  version: number;
+  action: 'create' | 'update' | 'delete';
+  changed_by: string;
+  changed_ms: number;
+  /** The code after the change (before it, for a delete). */
+  error_code: Omit<KbErrorCode, 'version' | 'updated_by'> | null;
+}
+
+export interface KbCategory {
+  kind: KbHitKind;
+  /** '' = uncategorised. */
+  category: string;
+  count: number;
+}
+
+export interface KbImportIssue {
+  sheet: string;
+  line: number;
+  column: string;
+  reason: string;
+}
+
+export interface KbImportReport {
+  rows: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  issues: KbImportIssue[];
+  dry_run: boolean;
+}
+
+export type KbPage<T> = Page<T> & { total: number };
 
 export interface KbCodeLookup {
   kind: 'activity' | 'error_code' | 'phrase' | KbKind;
@@ -136,4 +201,48 @@ export function setFavourite(id: string, on: boolean): Promise<void> {
 
 export function listFavourites(): Promise<{ items: KbEntry[] }> {
   return request<{ items: KbEntry[] }>('GET', '/kb/favourites');
+}
+
+export function listEntries(params: { kind?: string; category?: string; limit?: number;
+                                      cursor?: string }): Promise<KbPage<KbEntry>> {
+  return request<KbPage<KbEntry>>('GET', '/kb/entries', { query: { ...params } });
+}
+
+export function listCategories(): Promise<{ items: KbCategory[] }> {
+  return request<{ items: KbCategory[] }>('GET', '/kb/categories');
+}
+
+export function listErrorCodes(params: { category?: string; q?: string; limit?: number;
+                                         cursor?: string }): Promise<KbPage<KbErrorCode>> {
+  return request<KbPage<KbErrorCode>>('GET', '/kb/error-codes', { query: { ...params } });
+}
+
+export function putErrorCode(code: string, body: KbErrorCodeInput): Promise<KbErrorCode> {
+  return request<KbErrorCode>('PUT', `/kb/error-codes/${encodeURIComponent(code)}`, { body });
+}
+
+export function deleteErrorCode(code: string): Promise<void> {
+  return request<void>('DELETE', `/kb/error-codes/${encodeURIComponent(code)}`);
+}
+
+export function listErrorCodeVersions(code: string): Promise<{ items: KbErrorCodeVersion[] }> {
+  return request<{ items: KbErrorCodeVersion[] }>(
+    'GET', `/kb/error-codes/${encodeURIComponent(code)}/versions`);
+}
+
+export function importKb(fileName: string, contentBase64: string, dryRun: boolean):
+    Promise<KbImportReport> {
+  return request<KbImportReport>('POST', '/kb/import', {
+    body: { file_name: fileName, content_base64: contentBase64, dry_run: dryRun },
+  });
+}
+
+/** The whole knowledge base as the import file's JSON shape. */
+export function exportKbJson(): Promise<unknown> {
+  return request<unknown>('GET', '/kb/export', { query: { format: 'json' } });
+}
+
+export function exportKbXlsx(): Promise<{ file_name: string; content_base64: string }> {
+  return request<{ file_name: string; content_base64: string }>(
+    'GET', '/kb/export', { query: { format: 'xlsx' } });
 }

@@ -61,6 +61,41 @@ struct ErrorCode {
   std::string channel = "all";  // all | pos | atm | online_banking | mobile_banking | …
   std::string category;
   int64_t updated_ms = 0;
+  // From error_code_versions: the latest version and who made it. 0 and "" for a code that
+  // has not changed since it arrived outside the knowledge base (the bank's feed, the seed).
+  int64_t version = 0;
+  std::string updated_by;
+};
+
+// One saved state of an error code (error_code_versions). `entry_json` is the code after the
+// change (before it for a delete): {"code","reason","advice","channel","category","updated_ms"}.
+struct ErrorCodeVersion {
+  std::string code;
+  int64_t version = 0;
+  std::string action;  // create | update | delete
+  std::string changed_by;
+  int64_t changed_ms = 0;
+  std::string entry_json;
+};
+
+// What PutErrorCode did: `action` is "create", "update", or "" when nothing changed.
+struct ErrorCodeWrite {
+  ErrorCode code;
+  std::string action;
+};
+
+// An entry named in another's related_ids, as a reader sees it.
+struct RelatedEntry {
+  int64_t id = 0;
+  std::string kind;
+  std::string title;
+};
+
+// How many entries (or error codes, kind "error_code") one category holds.
+struct CategoryCount {
+  std::string kind;
+  std::string category;  // "" = uncategorised
+  int64_t count = 0;
 };
 
 // One saved state of an entry. `entry_json` is the entry after the change (before it for a
@@ -163,11 +198,14 @@ class KnowledgeBase {
   Status Load();
 
   // Creates an entry (its id, version and times are assigned). kInvalidArgument naming the
-  // field; kAlreadyExists (field "code" or "shortcut") for a taken code or shortcut.
+  // field (related_ids: naming an id that is not a stored entry, or the entry itself);
+  // kAlreadyExists (field "code" or "shortcut") for a taken code or shortcut.
   Result<Entry> Create(Entry entry, std::string_view actor);
   // Replaces the entry's content with `entry`'s (its id, version and times are ignored).
   // `expected_version`, when set, must be the stored version (else kAborted: someone else
   // changed it). kNotFound, or as Create. An update that changes nothing keeps the version.
+  // Related ids the stored entry already had whose entries were deleted since are dropped
+  // quietly (the editor did not choose them); newly added ones must exist.
   Result<Entry> Update(int64_t id, Entry entry, std::string_view actor,
                        std::optional<int64_t> expected_version = std::nullopt);
   // kNotFound when there is no such entry.
@@ -176,15 +214,44 @@ class KnowledgeBase {
   // Entries of one kind (empty = all), newest change first; `offset` pages.
   Result<std::vector<Entry>> List(std::string_view kind, std::string_view category, size_t limit,
                                   size_t offset) const;
+  // Entries matching List's filters (for paging).
+  Result<int64_t> Count(std::string_view kind, std::string_view category) const;
   // Every saved version, newest first. kNotFound when the entry never existed.
   Result<std::vector<Version>> Versions(int64_t id) const;
+  // The entries `entry.related_ids` names, in that order; ids deleted since are skipped.
+  Result<std::vector<RelatedEntry>> Related(const Entry& entry) const;
+  // Entry counts per kind and category, and error codes per category (kind "error_code"),
+  // ordered by kind and category.
+  Result<std::vector<CategoryCount>> Categories() const;
 
   Status AddFavourite(int64_t user_id, int64_t entry_id);     // idempotent; kNotFound
   Status RemoveFavourite(int64_t user_id, int64_t entry_id);  // idempotent
   Result<std::vector<Entry>> Favourites(int64_t user_id) const;
 
-  // Creates or replaces an error code (and its search document).
+  // Creates or replaces an error code (and its search document) as "system"; see PutErrorCode.
   Status UpsertErrorCode(const ErrorCode& code);
+
+  // Creates or updates an error code (its updated_ms, version and updated_by are assigned),
+  // writes an error_code_versions row and updates the search document. An update that
+  // changes nothing keeps the version and writes nothing. `expected_version`, when set, must
+  // be the stored version (else kAborted); `create_only` refuses an existing code
+  // (kAlreadyExists, field "code"). kInvalidArgument naming the field.
+  Result<ErrorCodeWrite> PutErrorCode(ErrorCode code, std::string_view actor,
+                                      std::optional<int64_t> expected_version = std::nullopt,
+                                      bool create_only = false);
+  // Deletes an error code, keeping its history. kNotFound; kFailedPrecondition (field "code")
+  // while transactions still name it.
+  Status DeleteErrorCode(std::string_view code, std::string_view actor);
+  // kNotFound when there is no such code (case and width folded).
+  Result<ErrorCode> GetErrorCode(std::string_view code) const;
+  // Error codes by code; `category` exact ("" = any); `text` matches the start of the code or
+  // any part of the reason ("" = all); `offset` pages.
+  Result<std::vector<ErrorCode>> ListErrorCodes(std::string_view category, std::string_view text,
+                                                size_t limit, size_t offset) const;
+  Result<int64_t> CountErrorCodes(std::string_view category, std::string_view text) const;
+  // Every saved version of a code, newest first; empty for a code that exists but never
+  // changed here. kNotFound when the code neither exists nor has a history.
+  Result<std::vector<ErrorCodeVersion>> ErrorCodeVersions(std::string_view code) const;
 
   // Exact lookup of an activity code, an error code or a phrase shortcut (case and width
   // folded). An expired activity is found, marked expired. kNotFound otherwise.
@@ -217,10 +284,17 @@ class KnowledgeBase {
   Status LoadLocked() const;
   Result<Entry> WriteLocked(std::optional<int64_t> id, Entry entry, std::string_view actor,
                             std::optional<int64_t> expected_version, bool* changed);
-  Status UpsertErrorCodeLocked(const ErrorCode& code);
+  Result<ErrorCodeWrite> PutErrorCodeLocked(ErrorCode code, std::string_view actor,
+                                            std::optional<int64_t> expected_version,
+                                            bool create_only, bool dry_run);
+  // kInvalidArgument (field related_ids) for an id that is not a stored entry or is `self`;
+  // drops ids that `kept` already held whose entries were deleted since.
+  static Status CheckRelated(store::Session& s, int64_t self, std::vector<int64_t>& related,
+                             const std::vector<int64_t>& kept);
   void IndexEntry(const Entry& e) const;
   void IndexErrorCode(const ErrorCode& c) const;
-  Result<std::vector<ErrorCode>> ListErrorCodes() const;
+  void UnindexErrorCode(const std::string& code) const;
+  Result<std::vector<ErrorCode>> AllErrorCodes() const;
 
   store::Database* db_;
   const Clock* clock_;
