@@ -1,6 +1,8 @@
 // Customer routes (#6): the 360 lookup (screen pop), search, prospects, profile edits, owner
 // changes, follow-ups and the import upload. Thin: decode, call crm, map to JSON.
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 
 #include "internal/customer_routes.h"
@@ -662,6 +664,15 @@ Result<Reply> IngestItems(Ctx& ctx) {
   Reply reply;
   reply.status = r.http_status;
   reply.body = json::parse(r.body);
+  // Error codes are search documents of the knowledge base: rebuild its index so the feed's
+  // codes are found at once (a few thousand codes and entries take milliseconds).
+  if (ctx.params.at("kind") == "error_codes" && !r.replayed &&
+      reply.body.as_object().at("accepted").to_number<int64_t>() > 0) {
+    if (Status loaded = ctx.api.kb().Load(); !loaded.ok()) {
+      spdlog::warn("knowledge base reload after the error-code feed failed: {}",
+                   loaded.ToString());
+    }
+  }
   if (r.replayed) {
     reply.headers.emplace_back("Idempotent-Replayed", "true");
   }

@@ -766,6 +766,17 @@ class IngestTest(unittest.TestCase):
         self.assertEqual(status, 400, body)
         self.assertEqual(body["error"]["field"], "Idempotency-Key")
 
+        # An error code from the feed is searchable in the knowledge base at once.
+        status, body, _ = post("error_codes", "feed-e-1", [
+            {"code": "FEED77", "reason": "馈送测试原因", "advice": "请客户稍后重试"}])
+        self.assertEqual((status, body["accepted"]), (200, 1), body)
+        status, found, _ = login_as("agent").request("GET", "/api/v1/kb/codes/FEED77")
+        self.assertEqual(status, 200, found)
+        status, hits, _ = login_as("agent").request(
+            "GET", "/api/v1/kb/search?q=" + urllib.parse.quote("馈送测试原因"))
+        self.assertEqual(status, 200, hits)
+        self.assertEqual(hits["items"][0]["code"], "FEED77", hits)
+
         status, body, _ = post("sms", "feed-s-1", [{
             "cif": "F0001", "kind": "campaign", "external_ref": "SMS-1",
             "text": "【示例银行】本月刷卡满1000元送笔记本, 活动代码 HD2611", "activity_code": "HD2611",
