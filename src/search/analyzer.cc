@@ -1,9 +1,20 @@
 #include "analyzer.h"
 
+#include <unicode/brkiter.h>
+#include <unicode/locid.h>
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
+#include <unicode/utext.h>
 
 #include <algorithm>
+#include <memory>
+#include <opencc/Config.hpp>
+#include <opencc/Conversion.hpp>
+#include <opencc/ConversionChain.hpp>
+#include <opencc/Converter.hpp>
+#include <opencc/Dict.hpp>
+#include <opencc/DictEntry.hpp>
+#include <opencc/Lexicon.hpp>
 #include <utility>
 
 #include "dictionary.h"
@@ -64,6 +75,97 @@ CharClass Classify(char32_t cp) {
   return u_isalnum(c) ? CharClass::kAlnum : CharClass::kSeparator;
 }
 
+// The code points that traditional → simplified conversion (text::ToSimplified) may touch:
+// every character OpenCC's t2s dictionaries map to something else, one character of every
+// multi-character entry (a phrase can only match where all of its characters are), and 帐 for
+// the finance fold. Text without any of them comes out of ToSimplified unchanged, so Fold skips
+// the conversion — most text, since kefu's is mostly simplified already. Built once from the
+// dictionaries OpenCC itself loads; immutable and thread-safe afterwards.
+class T2sTouched {
+ public:
+  static const T2sTouched& Get() {
+    static const T2sTouched* const touched = new T2sTouched;  // never destroyed, see core/text
+    return *touched;
+  }
+
+  // REQUIRES: valid UTF-8. False means ToSimplified(s) == s for certain.
+  bool AnyIn(std::string_view s) const {
+    if (!loaded_) {
+      return true;
+    }
+    for (size_t i = 0; i < s.size();) {
+      if (static_cast<unsigned char>(s[i]) < 0x80) {
+        ++i;
+        continue;
+      }
+      size_t len = 0;
+      const char32_t cp = DecodeAt(s, i, &len);
+      if (bits_[cp]) {
+        return true;
+      }
+      i += len;
+    }
+    return false;
+  }
+
+ private:
+  T2sTouched() : bits_(0x110000, false) {
+    // Whatever goes wrong here (no OpenCC data) only disables the shortcut; ToSimplified then
+    // reports the error itself.
+    try {
+      opencc::Config config;
+      const opencc::ConverterPtr converter = config.NewFromFile("t2s.json");
+      std::vector<std::vector<char32_t>> phrases;
+      std::vector<bool> is_key(bits_.size(), false);
+      for (const opencc::ConversionPtr& conversion :
+           converter->GetConversionChain()->GetConversions()) {
+        // Held here: a range-for over *GetLexicon() would outlive the temporary shared_ptr.
+        const opencc::LexiconPtr lexicon = conversion->GetDict()->GetLexicon();
+        for (const auto& entry : *lexicon) {
+          std::vector<char32_t> cps = CodePoints(entry->Key());
+          if (cps.size() == 1) {
+            is_key[cps[0]] = true;
+            bits_[cps[0]] = bits_[cps[0]] || entry->Key() != entry->GetDefault();
+          } else if (cps.size() > 1) {
+            phrases.push_back(std::move(cps));
+          }
+        }
+      }
+      bits_[U'帐'] = true;
+      for (const auto& phrase : phrases) {
+        if (std::any_of(phrase.begin(), phrase.end(), [&](char32_t cp) { return bits_[cp]; })) {
+          continue;
+        }
+        // One character suffices; a traditional variant (a dictionary key itself, such as 藉)
+        // rather than a common character, so that text with 一 or 不 keeps the shortcut.
+        const auto variant =
+            std::find_if(phrase.begin(), phrase.end(), [&](char32_t cp) { return is_key[cp]; });
+        bits_[variant != phrase.end() ? *variant : phrase[0]] = true;
+      }
+      loaded_ = true;
+    } catch (...) {
+      loaded_ = false;
+    }
+  }
+
+  // REQUIRES: valid UTF-8.
+  static std::vector<char32_t> CodePoints(std::string_view s) {
+    std::vector<char32_t> out;
+    for (size_t i = 0; i < s.size();) {
+      size_t len = 0;
+      const char32_t cp = DecodeAt(s, i, &len);
+      if (cp < 0x110000) {
+        out.push_back(cp);
+      }
+      i += len;
+    }
+    return out;
+  }
+
+  std::vector<bool> bits_;  // by code point
+  bool loaded_ = false;
+};
+
 // Appends the folded code points of `piece` to `out`, all mapped to [begin, end) in the
 // original.
 void AppendMapped(std::string_view piece, size_t begin, size_t end, FoldedText* out) {
@@ -76,6 +178,53 @@ void AppendMapped(std::string_view piece, size_t begin, size_t end, FoldedText* 
     out->orig_end.push_back(end);
     i += len;
   }
+}
+
+// The words ICU finds in `text`, as byte ranges [first, second), in order. The same
+// segmentation as text::SegmentWords (ICU's Chinese word break iterator, words only), but on
+// this thread's own iterator: SegmentWords clones one and copies every word for each call,
+// and Tokenize calls it for every field of every document.
+Status SegmentWordRanges(std::string_view text, std::vector<std::pair<size_t, size_t>>* out) {
+  out->clear();
+  thread_local const std::unique_ptr<icu::BreakIterator> breaker = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    std::unique_ptr<icu::BreakIterator> it(
+        icu::BreakIterator::createWordInstance(icu::Locale::getChinese(), status));
+    return U_SUCCESS(status) ? std::move(it) : nullptr;
+  }();
+  if (breaker == nullptr) {
+    // The shared path, which reports why when it fails too.
+    KEFU_ASSIGN_OR_RETURN(std::vector<std::string> words, text::SegmentWords(text));
+    size_t cursor = 0;
+    for (const std::string& word : words) {
+      const size_t at = text.find(word, cursor);
+      if (at != std::string_view::npos) {
+        cursor = at + word.size();
+        out->emplace_back(at, cursor);
+      }
+    }
+    return OkStatus();
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  UText ut = UTEXT_INITIALIZER;
+  utext_openUTF8(&ut, text.data(), static_cast<int64_t>(text.size()), &status);
+  if (U_FAILURE(status)) {
+    return InternalError(std::string("utext_openUTF8 failed: ") + u_errorName(status));
+  }
+  breaker->setText(&ut, status);  // keeps a shallow clone; the next call replaces it
+  if (U_FAILURE(status)) {
+    utext_close(&ut);
+    return InternalError(std::string("BreakIterator::setText failed: ") + u_errorName(status));
+  }
+  int32_t start = breaker->first();
+  for (int32_t end = breaker->next(); end != icu::BreakIterator::DONE;
+       start = end, end = breaker->next()) {
+    if (breaker->getRuleStatus() >= UBRK_WORD_NONE_LIMIT) {
+      out->emplace_back(static_cast<size_t>(start), static_cast<size_t>(end));
+    }
+  }
+  utext_close(&ut);
+  return OkStatus();
 }
 
 }  // namespace
@@ -104,7 +253,12 @@ Result<FoldedText> Fold(std::string_view original) {
   }
   // Stage 2: traditional → simplified needs context (OpenCC converts phrases), so it runs on
   // the whole string; t2s keeps the number of characters in practice, and when it does not the
-  // code points are converted one by one so the map stays exact.
+  // code points are converted one by one so the map stays exact. Text it cannot change (most
+  // of it) skips the conversion.
+  if (!T2sTouched::Get().AnyIn(stage1.text)) {
+    stage1.cp_byte.push_back(stage1.text.size());
+    return stage1;
+  }
   KEFU_ASSIGN_OR_RETURN(std::string simplified, text::ToSimplified(stage1.text));
   FoldedText out;
   if (text::CodePointCount(simplified) == stage1.size_cp()) {
@@ -194,16 +348,12 @@ Result<std::vector<Token>> Tokenize(const FoldedText& folded) {
   }
 
   if (has_ngram_pair) {
-    KEFU_ASSIGN_OR_RETURN(std::vector<std::string> icu_words, text::SegmentWords(text));
-    size_t cursor = 0;
-    for (const std::string& word : icu_words) {
-      const size_t at = text.find(word, cursor);
-      if (at == std::string_view::npos) {
-        continue;  // cannot happen: the words are substrings in order; be safe anyway
-      }
-      cursor = at + word.size();
+    thread_local std::vector<std::pair<size_t, size_t>> icu_words;
+    KEFU_RETURN_IF_ERROR(SegmentWordRanges(text, &icu_words));
+    for (const auto& [at, word_end] : icu_words) {
+      const std::string_view word = text.substr(at, word_end - at);
       const auto first = std::lower_bound(folded.cp_byte.begin(), folded.cp_byte.end(), at);
-      const auto last = std::lower_bound(first, folded.cp_byte.end(), at + word.size());
+      const auto last = std::lower_bound(first, folded.cp_byte.end(), word_end);
       const auto pos = static_cast<uint32_t>(first - folded.cp_byte.begin());
       const auto len = static_cast<uint32_t>(last - first);
       if (len < 2 || pos + len > n) {

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "dictionary.h"
+#include "kefu/core/text.h"
 
 namespace kefu::search::internal {
 namespace {
@@ -32,6 +34,28 @@ TEST(FoldTest, TraditionalWidthCaseAndFinance) {
   Result<FoldedText> folded = Fold("信用卡帳單ＡＴＭ還款");
   ASSERT_TRUE(folded.ok());
   EXPECT_EQ(folded->text, "信用卡账单atm还款");
+}
+
+// Fold skips OpenCC for text t2s cannot change. Phrases whose characters each stay as they are
+// alone (回覆 → 回复, 沈默 → 沉默) and the finance fold must still take the conversion.
+TEST(FoldTest, SkippingTheConversionNeverChangesTheResult) {
+  const std::vector<std::string> pieces = {
+      "回覆", "沈默", "一目瞭然", "反反覆覆", "藉口", "找藉口", "明瞭", "衹得", "帐篷",
+      "记帐", "帐",   "帳",       "信用卡",   "还款", "乾隆",   "乾淨", "著名", "不",
+      "一",   "了解", "复",       "口",       "然",   "默",     "干",   "后",   "後",
+      "里",   "裡",   "ATM",      "123",      "，",   "？",     " "};
+  std::mt19937 rng(5);
+  for (int i = 0; i < 2000; ++i) {
+    std::string s;
+    const int n = 1 + static_cast<int>(rng() % 6);
+    for (int k = 0; k < n; ++k) {
+      s += pieces[rng() % pieces.size()];
+    }
+    Result<FoldedText> folded = Fold(s);
+    Result<std::string> expected = text::FoldForSearch(s);
+    ASSERT_TRUE(folded.ok() && expected.ok()) << s;
+    EXPECT_EQ(folded->text, *expected) << s;
+  }
 }
 
 TEST(FoldTest, MapsEveryFoldedCodePointBackToTheOriginal) {

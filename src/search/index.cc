@@ -30,18 +30,149 @@ using TermFreq = std::array<uint8_t, kFieldCount>;
 constexpr size_t kRerankDepth = 20;
 // Terms a query keeps under OR semantics (Search: long queries).
 constexpr size_t kMaxQueryTerms = 32;
-// The per-term score bounds are recomputed once the average field lengths have grown by this
-// factor since they were (bounds scale with it; see Impl::BoundSlack).
-constexpr double kMaxBoundSlack = 1.25;
+// Postings carry their saturated term frequency, normalised with the average field lengths of
+// the last full pass (Impl::norm_avg); a write that moves an average by more than this share
+// renormalises every posting. Below it, BM25's length normalisation is off by at most this
+// much for documents written since, which moves no ranking measurably and keeps a single write
+// O(its own terms) instead of O(postings).
+constexpr double kNormDrift = 0.05;
 // The smallest overlap factor: a hit that shares nothing with the query on the question side
 // (it matched in the answer or tags) keeps its BM25F order behind those that do.
 constexpr double kMinOverlap = 1e-3;
 // Compaction runs once this share of the postings belongs to removed documents.
 constexpr double kCompactDeadShare = 0.25;
 
+// One document of a term's list. `sat` is the BM25F term frequency after length normalisation
+// and saturation, tf' / (tf' + k1) with tf' = sum over fields of tf · weight / (1 - b + b ·
+// length / average length): a query term adds its weight × idf × (k1 + 1) × sat, one multiply
+// per posting with no look-up of the document's lengths.
 struct Posting {
   uint32_t slot;
-  TermFreq tf;
+  float sat;
+};
+
+// A second form of a long posting list for O(1) membership probes: bit s is set when slot s is
+// in the list, and rank[w] is the number of postings below slot 64·w, so the posting of slot s
+// is at rank[s / 64] + the set bits below s in its word. MaxScore probes the long lists (the
+// non-essential ones) for most candidates; galloping there means a cache miss and a
+// mispredicted branch or two per probe, this a load from a few kilobytes that stay cached.
+struct DenseList {
+  std::vector<uint64_t> bits;
+  std::vector<uint32_t> rank;
+
+  // REQUIRES: `slot` above every slot already in; `at` its index in the posting list.
+  void Append(uint32_t slot, uint32_t at) {
+    const size_t word = slot / 64;
+    while (bits.size() <= word) {
+      bits.push_back(0);
+      rank.push_back(at);
+    }
+    bits[word] |= uint64_t{1} << (slot % 64);
+  }
+
+  // Index of `slot` in the posting list, or -1 when it is not in it.
+  int64_t Find(uint32_t slot) const {
+    const size_t word = slot / 64;
+    if (word >= bits.size()) {
+      return -1;
+    }
+    const uint64_t bit = uint64_t{1} << (slot % 64);
+    if ((bits[word] & bit) == 0) {
+      return -1;
+    }
+    return rank[word] + PopCount(bits[word] & (bit - 1));
+  }
+
+  // std::popcount without -mpopcnt is a call into libgcc; this stays inline.
+  static int PopCount(uint64_t x) {
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+  }
+};
+
+// Lists at least this long, and at least 1/kDenseShare of the slots, get a DenseList: its
+// bits cost slots / 8 bytes, a sixteenth of the list's own postings at most.
+constexpr size_t kDenseMinPostings = 256;
+constexpr size_t kDenseShare = 16;
+
+// Term text → dense term id. Open addressing over (hash, id) pairs with the texts kept apart by
+// id: a look-up costs one probe of a flat array and one string compare, where a node-based
+// std::unordered_map chases a bucket, a node and a modulo — it was most of the index build.
+// Terms are never removed (a term no live document has keeps df 0).
+class TermTable {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  uint32_t Find(std::string_view term) const {
+    if (table_.empty()) {
+      return kNone;
+    }
+    const uint64_t hash = std::hash<std::string_view>{}(term);
+    const auto tag = static_cast<uint32_t>(hash >> 32);
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const Entry& e = table_[i];
+      if (e.id == kNone) {
+        return kNone;
+      }
+      if (e.tag == tag && texts_[e.id] == term) {
+        return e.id;
+      }
+    }
+  }
+
+  // The id of `term`, adding it with id size() when new; `inserted` says which.
+  uint32_t Insert(std::string&& term, bool* inserted) {
+    if (2 * (texts_.size() + 1) > table_.size()) {
+      Grow();
+    }
+    const uint64_t hash = std::hash<std::string_view>{}(term);
+    const auto tag = static_cast<uint32_t>(hash >> 32);
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      Entry& e = table_[i];
+      if (e.id == kNone) {
+        e = {tag, static_cast<uint32_t>(texts_.size())};
+        texts_.push_back(std::move(term));
+        *inserted = true;
+        return e.id;
+      }
+      if (e.tag == tag && texts_[e.id] == term) {
+        *inserted = false;
+        return e.id;
+      }
+    }
+  }
+
+  const std::string& Text(uint32_t id) const { return texts_[id]; }
+  size_t size() const { return texts_.size(); }
+
+ private:
+  struct Entry {
+    uint32_t tag = 0;  // high half of the hash
+    uint32_t id = kNone;
+  };
+
+  void Grow() {
+    std::vector<Entry> old = std::move(table_);
+    table_.assign(std::max<size_t>(64, old.size() * 2), Entry{});
+    mask_ = table_.size() - 1;
+    for (const Entry& e : old) {
+      if (e.id == kNone) {
+        continue;
+      }
+      const uint64_t hash = std::hash<std::string_view>{}(texts_[e.id]);
+      size_t i = hash & mask_;
+      while (table_[i].id != kNone) {
+        i = (i + 1) & mask_;
+      }
+      table_[i] = e;
+    }
+  }
+
+  std::vector<Entry> table_;  // a power of two, at most half full
+  size_t mask_ = 0;
+  std::vector<std::string> texts_;  // by id
 };
 
 // A document after text analysis; produced without the lock.
@@ -89,16 +220,15 @@ Status ValidateDocument(const Document& doc) {
 Result<Analyzed> Analyze(Document doc) {
   KEFU_RETURN_IF_ERROR(ValidateDocument(doc).WithContext("document " + std::to_string(doc.id)));
   Analyzed out;
-  std::unordered_map<std::string, TermFreq> tf;
+  // Every token with its field, sorted and counted once at the end: a hash map here cost an
+  // allocation per distinct term of every document.
+  std::vector<std::pair<std::string, uint8_t>> occurrences;
   auto add = [&](Field field, std::string_view s) -> Status {
-    const auto f = static_cast<size_t>(field);
+    const auto f = static_cast<uint8_t>(field);
     KEFU_ASSIGN_OR_RETURN(FoldedText folded, internal::Fold(s));
     KEFU_ASSIGN_OR_RETURN(std::vector<internal::Token> tokens, internal::Tokenize(folded));
     for (auto& token : tokens) {
-      uint8_t& count = tf[std::move(token.term)][f];
-      if (count < 255) {
-        ++count;
-      }
+      occurrences.emplace_back(std::move(token.term), f);
     }
     if (!out.folded[f].empty()) {
       out.folded[f].push_back('\n');
@@ -123,7 +253,16 @@ Result<Analyzed> Analyze(Document doc) {
       out.codes.push_back(std::move(folded));
     }
   }
-  out.terms.assign(std::make_move_iterator(tf.begin()), std::make_move_iterator(tf.end()));
+  std::sort(occurrences.begin(), occurrences.end());
+  for (auto& [term, field] : occurrences) {
+    if (out.terms.empty() || out.terms.back().first != term) {
+      out.terms.emplace_back(std::move(term), TermFreq{});
+    }
+    uint8_t& count = out.terms.back().second[field];
+    if (count < 255) {
+      ++count;
+    }
+  }
   out.doc = std::move(doc);
   return out;
 }
@@ -296,30 +435,50 @@ Result<AnalyzedQuery> AnalyzeQuery(const std::string& raw, const Options& option
 
 // A query term's place in the MaxScore loop of Index::Search.
 struct Cursor {
+  const Posting* begin = nullptr;
   const Posting* it = nullptr;
   const Posting* end = nullptr;
+  const DenseList* dense = nullptr;  // probes go here when set
   float weight = 0;  // query weight × idf × (k1 + 1)
   float bound = 0;   // the most this term adds to any document's score
   bool counts = false;
   bool is_char = false;
+  uint32_t tally = 0;  // what a match adds to Window::tally
 };
 
 // Per-thread accumulator for one window of slots in Index::Search; all zero between uses.
 struct Window {
   static constexpr uint32_t kSlots = 4096;
   static constexpr size_t kWords = kSlots / 64;
+  // A tally counts matched counting terms in its low half and single characters in its high
+  // half; a query has far fewer than 65,536 terms.
+  static constexpr uint32_t kMatched = 1;
+  static constexpr uint32_t kChar = 1u << 16;
   std::array<float, kSlots> score{};
-  std::array<uint16_t, kSlots> matched{};
-  std::array<uint16_t, kSlots> chars{};
+  std::array<uint32_t, kSlots> tally{};
   std::array<uint64_t, kWords> touched{};
+  // The touched slots that may still reach the top-k, with their score and tally so far.
+  std::array<uint16_t, kSlots> live{};
+  std::array<float, kSlots> live_score{};
+  std::array<uint32_t, kSlots> live_tally{};
 
-  bool Touched(uint32_t j) const { return (touched[j / 64] >> (j % 64)) & 1; }
   void Touch(uint32_t j) { touched[j / 64] |= uint64_t{1} << (j % 64); }
 };
 
 // First posting at or after `slot`, galloping from `it`: the lists are long and the probes move
 // forward in small steps, so this beats a binary search over the whole rest.
 const Posting* AdvanceTo(const Posting* it, const Posting* end, uint32_t slot) {
+  // Most probes land within a few postings (the non-essential lists are the long ones): count
+  // the next few without a branch to mispredict before galloping.
+  constexpr ptrdiff_t kPeek = 4;
+  if (end - it >= kPeek) {
+    const ptrdiff_t below = static_cast<ptrdiff_t>(it[0].slot < slot) + (it[1].slot < slot) +
+                            (it[2].slot < slot) + (it[3].slot < slot);
+    if (below < kPeek) {
+      return it + below;
+    }
+    it += kPeek;
+  }
   if (it == end || it->slot >= slot) {
     return it;
   }
@@ -345,8 +504,15 @@ struct Index::Impl {
   Options options;
   mutable std::shared_mutex mu;
 
-  std::unordered_map<std::string, uint32_t> term_ids;
+  TermTable term_ids;
   std::vector<std::vector<Posting>> postings;  // by term id, slots ascending
+  // Parallel to `postings`: the per-field counts each `sat` was computed from, read only when
+  // the postings are renormalised.
+  std::vector<std::vector<TermFreq>> posting_tf;
+  // By term id: index into `dense`, or kNoDense.
+  static constexpr uint32_t kNoDense = UINT32_MAX;
+  std::vector<uint32_t> dense_of;
+  std::vector<DenseList> dense;
   std::vector<uint32_t> df;                    // live documents per term
   // By term: log(df + 0.5). BM25's idf log(1 + (n - df + 0.5) / (df + 0.5)) is
   // log(n + 1) - log(df + 0.5), so the overlap re-ranking needs no logarithm per term.
@@ -354,19 +520,19 @@ struct Index::Impl {
   std::vector<Slot> slots;
   std::vector<SlotMeta> meta;  // parallel to slots
   std::vector<uint8_t> dead;   // parallel to slots; dense for the posting scan
-  std::vector<float> norm;  // kFieldCount per slot: field weight / BM25 length normalisation
   std::unordered_map<int64_t, uint32_t> slot_of;
   std::unordered_map<std::string, std::vector<uint32_t>> code_slots;
   std::unordered_map<std::string, uint32_t> strings;  // interned type/category/attributes
   std::array<double, kFieldCount> total_length{};
-  // Per term: an upper bound of its weighted, length-normalised term frequency (the BM25F tf')
-  // in any document, computed with the average field lengths `bound_avg`. The lengths only
-  // move the bound by their growth since (BoundSlack), so a write does not rescan the postings.
-  std::vector<float> max_tf;
+  // Per term: the largest Posting::sat in its list. Removals leave it as it is: still an upper
+  // bound, and renormalisation recomputes it.
+  std::vector<float> max_sat;
   // By term id: the evidence-type weight of the term (Options::char_weight …), for the overlap.
   std::vector<float> kind_weight;
-  std::array<double, kFieldCount> bound_avg{};
-  bool bounds_stale = true;
+  // The average field lengths the postings' `sat` were computed with (kNormDrift).
+  std::array<double, kFieldCount> norm_avg{};
+  bool norm_stale = true;
+  bool log_df_stale = false;  // AddLocked in bulk left log_df behind df
   size_t alive = 0;
   size_t total_postings = 0;
   size_t dead_postings = 0;
@@ -415,18 +581,23 @@ struct Index::Impl {
     --alive;
   }
 
-  // tf' of one posting with the field lengths normalised by `avg`.
-  float WeightedTf(const TermFreq& tf, const std::array<uint32_t, kFieldCount>& length,
-                   const std::array<double, kFieldCount>& avg) const {
-    double out = 0;
+  // Per field: field weight / BM25 length normalisation of a document with these lengths.
+  std::array<double, kFieldCount> Norms(const std::array<uint32_t, kFieldCount>& length) const {
+    std::array<double, kFieldCount> out{};
     for (size_t f = 0; f < kFieldCount; ++f) {
-      if (tf[f] == 0) {
-        continue;
-      }
-      const double ratio = avg[f] > 0 ? length[f] / avg[f] : 1.0;
-      out += tf[f] * options.field_weight[f] / (1.0 - options.b + options.b * ratio);
+      const double ratio = norm_avg[f] > 0 ? length[f] / norm_avg[f] : 1.0;
+      out[f] = options.field_weight[f] / (1.0 - options.b + options.b * ratio);
     }
-    return static_cast<float>(out);
+    return out;
+  }
+
+  // Posting::sat of counts `tf` in a document with field norms `norms`.
+  float Saturation(const TermFreq& tf, const std::array<double, kFieldCount>& norms) const {
+    double weighted = 0;
+    for (size_t f = 0; f < kFieldCount; ++f) {
+      weighted += tf[f] * norms[f];
+    }
+    return weighted > 0 ? static_cast<float>(weighted / (weighted + options.k1)) : 0.0f;
   }
 
   double KindWeight(TermKind kind) const {
@@ -445,26 +616,31 @@ struct Index::Impl {
     return static_cast<float>(std::log(static_cast<double>(with_term) + 0.5));
   }
 
-  // How much the norms may have grown since the bounds were computed: a field's norm
-  // w / (1 - b + b·len/avg) grows at most by avg_now / avg_then.
-  double BoundSlack() const {
-    double slack = 1.0;
+  // True when the average field lengths moved more than kNormDrift away from `norm_avg`.
+  bool NormsDrifted() const {
     for (size_t f = 0; f < kFieldCount; ++f) {
       const double avg = alive > 0 ? total_length[f] / static_cast<double>(alive) : 0;
-      if (bound_avg[f] > 0) {
-        slack = std::max(slack, avg / bound_avg[f]);
+      if (std::abs(avg - norm_avg[f]) > kNormDrift * norm_avg[f]) {
+        return true;
       }
     }
-    return slack;
+    return false;
   }
 
-  void AddLocked(Analyzed a) {
+  // `bulk` (BulkLoad) leaves log_df to FinishWriteLocked: one logarithm per term instead of one
+  // per posting.
+  void AddLocked(Analyzed a, bool bulk) {
     if (const auto it = slot_of.find(a.doc.id); it != slot_of.end()) {
       RemoveLocked(it->second);
     }
     const auto s = static_cast<uint32_t>(slots.size());
     Slot slot;
     slot.terms.reserve(a.terms.size());
+    for (size_t f = 0; f < kFieldCount; ++f) {
+      // A field no document had at the last renormalisation has no scale to normalise by.
+      norm_stale = norm_stale || (a.length[f] > 0 && norm_avg[f] == 0);
+    }
+    const std::array<double, kFieldCount> norms = Norms(a.length);
     // Question-side terms first (Slot::terms).
     std::stable_partition(a.terms.begin(), a.terms.end(), [](const auto& term) {
       return term.second[static_cast<size_t>(Field::kQuestion)] > 0 ||
@@ -475,22 +651,32 @@ struct Index::Impl {
           tf[static_cast<size_t>(Field::kSimilar)] > 0) {
         ++slot.question_terms;
       }
-      auto [it, inserted] = term_ids.emplace(std::move(term), static_cast<uint32_t>(df.size()));
+      const TermKind kind = internal::KindOf(term);
+      bool inserted = false;
+      const uint32_t id = term_ids.Insert(std::move(term), &inserted);
       if (inserted) {
         df.push_back(0);
         log_df.push_back(0);
         postings.emplace_back();
-        max_tf.push_back(0);
-        kind_weight.push_back(static_cast<float>(KindWeight(internal::KindOf(it->first))));
+        posting_tf.emplace_back();
+        dense_of.push_back(kNoDense);
+        max_sat.push_back(0);
+        kind_weight.push_back(static_cast<float>(KindWeight(kind)));
       }
-      ++df[it->second];
-      log_df[it->second] = LogDf(df[it->second]);
-      postings[it->second].push_back({s, tf});
-      if (!bounds_stale) {
-        max_tf[it->second] =
-            std::max(max_tf[it->second], WeightedTf(tf, a.length, bound_avg));
+      ++df[id];
+      if (!bulk) {
+        log_df[id] = LogDf(df[id]);
       }
-      slot.terms.push_back(it->second);
+      log_df_stale = log_df_stale || bulk;
+      // Renormalisation recomputes every sat before any search sees them.
+      const float sat = norm_stale ? 0.0f : Saturation(tf, norms);
+      if (dense_of[id] != kNoDense) {
+        dense[dense_of[id]].Append(s, static_cast<uint32_t>(postings[id].size()));
+      }
+      postings[id].push_back({s, sat});
+      posting_tf[id].push_back(tf);
+      max_sat[id] = std::max(max_sat[id], sat);
+      slot.terms.push_back(id);
     }
     if (slot.question_terms == 0) {
       slot.question_terms = static_cast<uint32_t>(slot.terms.size());
@@ -498,8 +684,6 @@ struct Index::Impl {
     total_postings += a.terms.size();
     for (size_t f = 0; f < kFieldCount; ++f) {
       total_length[f] += a.length[f];
-      // A field no document had when the bounds were computed has no scale to bound it by.
-      bounds_stale = bounds_stale || (a.length[f] > 0 && bound_avg[f] == 0);
     }
     slot.type = Intern(a.doc.type);
     slot.category = Intern(a.doc.category);
@@ -542,17 +726,24 @@ struct Index::Impl {
     }
     dead.assign(slots.size(), 0);
     total_postings = 0;
-    for (auto& list : postings) {
+    for (size_t t = 0; t < postings.size(); ++t) {
+      std::vector<Posting>& list = postings[t];
+      std::vector<TermFreq>& tfs = posting_tf[t];
       size_t out = 0;
-      for (const Posting& p : list) {
-        if (remap[p.slot] != UINT32_MAX) {
-          list[out++] = {remap[p.slot], p.tf};
+      for (size_t k = 0; k < list.size(); ++k) {
+        if (remap[list[k].slot] != UINT32_MAX) {
+          list[out] = {remap[list[k].slot], list[k].sat};
+          tfs[out] = tfs[k];
+          ++out;
         }
       }
       list.resize(out);
       list.shrink_to_fit();
+      tfs.resize(out);
+      tfs.shrink_to_fit();
       total_postings += out;
     }
+    BuildDenseLocked();
     dead_postings = 0;
     slot_of.clear();
     for (uint32_t s = 0; s < slots.size(); ++s) {
@@ -565,43 +756,62 @@ struct Index::Impl {
     }
   }
 
-  // Called after every write: the average field lengths moved, so every document's length
-  // normalisation does too (O(documents), well under a millisecond for 100,000).
+  // (Re)builds the DenseLists of all long lists; lists that grow long later get theirs at the
+  // next BulkLoad, renormalisation or compaction.
+  void BuildDenseLocked() {
+    dense.clear();
+    std::fill(dense_of.begin(), dense_of.end(), kNoDense);
+    const size_t min_postings = std::max(kDenseMinPostings, slots.size() / kDenseShare);
+    for (size_t t = 0; t < postings.size(); ++t) {
+      if (postings[t].size() < min_postings) {
+        continue;
+      }
+      dense_of[t] = static_cast<uint32_t>(dense.size());
+      DenseList& d = dense.emplace_back();
+      d.bits.reserve(postings[t].back().slot / 64 + 1);
+      d.rank.reserve(postings[t].back().slot / 64 + 1);
+      for (size_t k = 0; k < postings[t].size(); ++k) {
+        d.Append(postings[t][k].slot, static_cast<uint32_t>(k));
+      }
+    }
+  }
+
+  // Called after every write: compacts when many postings are dead, and renormalises every
+  // posting (O(postings)) when the average field lengths drifted (kNormDrift) — always after a
+  // BulkLoad into an empty index, rarely after single writes to a large one.
   void FinishWriteLocked() {
     if (dead_postings > 0 && static_cast<double>(dead_postings) >
                                  kCompactDeadShare * static_cast<double>(total_postings)) {
       CompactLocked();
     }
-    norm.assign(slots.size() * kFieldCount, 0.0f);
+    if (log_df_stale) {
+      for (size_t t = 0; t < df.size(); ++t) {
+        log_df[t] = LogDf(df[t]);
+      }
+      log_df_stale = false;
+    }
+    if (!norm_stale && !NormsDrifted()) {
+      return;
+    }
     for (size_t f = 0; f < kFieldCount; ++f) {
-      const double avg = alive > 0 ? total_length[f] / static_cast<double>(alive) : 0;
-      const double b = options.b;
-      for (size_t s = 0; s < slots.size(); ++s) {
-        const double ratio = avg > 0 ? slots[s].length[f] / avg : 1.0;
-        norm[s * kFieldCount + f] =
-            static_cast<float>(options.field_weight[f] / (1.0 - b + b * ratio));
-      }
+      norm_avg[f] = alive > 0 ? total_length[f] / static_cast<double>(alive) : 0;
     }
-    if (bounds_stale || BoundSlack() > kMaxBoundSlack) {
-      // O(postings): BulkLoad, the first writes, and when the lengths drifted.
-      for (size_t f = 0; f < kFieldCount; ++f) {
-        bound_avg[f] = alive > 0 ? total_length[f] / static_cast<double>(alive) : 0;
-      }
-      for (size_t t = 0; t < postings.size(); ++t) {
-        float best = 0;
-        for (const Posting& p : postings[t]) {
-          const float* n = &norm[static_cast<size_t>(p.slot) * kFieldCount];
-          float tf = 0;
-          for (size_t f = 0; f < kFieldCount; ++f) {
-            tf += static_cast<float>(p.tf[f]) * n[f];
-          }
-          best = std::max(best, tf);
-        }
-        // float rounding must never make the bound smaller than a score it bounds
-        max_tf[t] = best * 1.0001f;
-      }
-      bounds_stale = false;
+    std::vector<std::array<double, kFieldCount>> norms(slots.size());
+    for (size_t s = 0; s < slots.size(); ++s) {
+      norms[s] = Norms(slots[s].length);
     }
+    for (size_t t = 0; t < postings.size(); ++t) {
+      float best = 0;
+      std::vector<Posting>& list = postings[t];
+      const std::vector<TermFreq>& tfs = posting_tf[t];
+      for (size_t k = 0; k < list.size(); ++k) {
+        list[k].sat = Saturation(tfs[k], norms[list[k].slot]);
+        best = std::max(best, list[k].sat);
+      }
+      max_sat[t] = best;
+    }
+    norm_stale = false;
+    BuildDenseLocked();
   }
 
   bool PassesFilter(uint32_t s, const Query& q, const std::vector<uint32_t>& types,
@@ -654,7 +864,7 @@ Index::~Index() = default;
 Status Index::Upsert(const Document& doc) {
   KEFU_ASSIGN_OR_RETURN(Analyzed analyzed, Analyze(doc));
   std::unique_lock lock(impl_->mu);
-  impl_->AddLocked(std::move(analyzed));
+  impl_->AddLocked(std::move(analyzed), /*bulk=*/false);
   impl_->FinishWriteLocked();
   return OkStatus();
 }
@@ -679,7 +889,7 @@ Status Index::BulkLoad(std::vector<Document> docs) {
   }
   std::unique_lock lock(impl_->mu);
   for (auto& a : analyzed) {
-    impl_->AddLocked(std::move(a));
+    impl_->AddLocked(std::move(a), /*bulk=*/true);
   }
   impl_->FinishWriteLocked();
   return OkStatus();
@@ -693,20 +903,23 @@ void Index::Clear() {
   fresh->options = options;
   std::swap(impl_->term_ids, fresh->term_ids);
   std::swap(impl_->postings, fresh->postings);
+  std::swap(impl_->posting_tf, fresh->posting_tf);
+  std::swap(impl_->dense_of, fresh->dense_of);
+  std::swap(impl_->dense, fresh->dense);
   std::swap(impl_->df, fresh->df);
   std::swap(impl_->log_df, fresh->log_df);
   std::swap(impl_->slots, fresh->slots);
   std::swap(impl_->meta, fresh->meta);
   std::swap(impl_->dead, fresh->dead);
-  std::swap(impl_->norm, fresh->norm);
   std::swap(impl_->slot_of, fresh->slot_of);
   std::swap(impl_->code_slots, fresh->code_slots);
   std::swap(impl_->strings, fresh->strings);
   std::swap(impl_->total_length, fresh->total_length);
-  std::swap(impl_->max_tf, fresh->max_tf);
+  std::swap(impl_->max_sat, fresh->max_sat);
   std::swap(impl_->kind_weight, fresh->kind_weight);
-  std::swap(impl_->bound_avg, fresh->bound_avg);
-  impl_->bounds_stale = true;
+  std::swap(impl_->norm_avg, fresh->norm_avg);
+  impl_->norm_stale = true;
+  impl_->log_df_stale = false;
   impl_->alive = impl_->total_postings = impl_->dead_postings = 0;
   lock.unlock();
 }
@@ -750,27 +963,31 @@ Result<std::vector<Hit>> Index::Search(const Query& q) const {
     return hits;
   }
   const double n = static_cast<double>(index.alive);
-  const auto k1 = static_cast<float>(options.k1);
-  // 0.1 % above the slack: float sums must never exceed the bounds they are compared with.
-  const double slack = index.BoundSlack() * 1.001;
+  const double k1 = options.k1;
   std::vector<Cursor> cursors;
   cursors.reserve(aq.terms.size());
   for (const QueryTerm& qt : aq.terms) {
-    const auto it = index.term_ids.find(qt.term);
-    if (it == index.term_ids.end() || index.df[it->second] == 0) {
+    const uint32_t id = index.term_ids.Find(qt.term);
+    if (id == TermTable::kNone || index.df[id] == 0) {
       continue;
     }
-    const double df = index.df[it->second];
-    const std::vector<Posting>& list = index.postings[it->second];
+    const double df = index.df[id];
+    const std::vector<Posting>& list = index.postings[id];
     Cursor c;
+    c.begin = list.data();
     c.it = list.data();
     c.end = list.data() + list.size();
+    if (index.dense_of[id] != Impl::kNoDense) {
+      c.dense = &index.dense[index.dense_of[id]];
+    }
     c.weight =
         static_cast<float>(qt.weight * std::log(1.0 + (n - df + 0.5) / (df + 0.5)) * (k1 + 1));
-    const double tf = index.max_tf[it->second] * slack;
-    c.bound = static_cast<float>(c.weight * tf / (tf + k1) * 1.001);
+    // 0.1 % above: float sums in another order must never exceed the bounds they are
+    // compared with.
+    c.bound = static_cast<float>(static_cast<double>(c.weight) * index.max_sat[id] * 1.001);
     c.counts = qt.counts;
     c.is_char = internal::KindOf(qt.term) == TermKind::kChar;
+    c.tally = (c.counts ? Window::kMatched : 0) + (c.is_char ? Window::kChar : 0);
     cursors.push_back(c);
   }
   std::sort(cursors.begin(), cursors.end(),
@@ -782,11 +999,6 @@ Result<std::vector<Hit>> Index::Search(const Query& q) const {
     cursors.resize(kMaxQueryTerms);
   }
   std::reverse(cursors.begin(), cursors.end());
-  // prefix[i]: the most cursors[0..i] together add to a document's score.
-  std::vector<float> prefix(cursors.size());
-  for (size_t i = 0; i < cursors.size(); ++i) {
-    prefix[i] = cursors[i].bound + (i > 0 ? prefix[i - 1] : 0.0f);
-  }
   std::vector<const Posting*> list_begin(cursors.size());
   for (size_t i = 0; i < cursors.size(); ++i) {
     list_begin[i] = cursors[i].it;
@@ -831,109 +1043,168 @@ Result<std::vector<Hit>> Index::Search(const Query& q) const {
     return index.meta[a.slot].id < index.meta[b.slot].id;
   };
 
-  // MaxScore (Turtle & Flood 1995), document at a time in slot order: the best `depth`
-  // documents so far sit in a heap whose top is the worst kept, with score theta. A term whose
-  // bound, together with the bounds of all weaker terms, cannot lift a document above theta no
-  // longer proposes documents ("non-essential"); it is probed, by galloping, only for documents
-  // a stronger term proposed, and not at all once the score so far plus the remaining bounds
-  // falls short. The single characters and the common pairs have the longest lists and the
-  // smallest bounds, so they drop out first and their lists are mostly skipped.
+  // MaxScore (Turtle & Flood 1995) over windows of slots in ascending order: the best `depth`
+  // documents so far sit in a heap whose top is the worst kept, with score theta. Terms whose
+  // bounds together cannot lift a document to theta no longer propose documents
+  // ("non-essential"); they are probed only for documents the other terms proposed, and not at
+  // all once the score so far plus the remaining bounds falls short. Textbook MaxScore makes
+  // the terms with the smallest bounds non-essential; any set whose bounds sum below theta will
+  // do, and the one chosen here skips the most postings: terms by remaining list length per
+  // unit of bound, so the single characters (long lists, middling bounds) go first and the
+  // rare pairs, cheap to scan, stay essential. The partition is redone when theta has risen,
+  // between windows.
   const size_t depth = std::max(kRerankDepth, q.offset + q.limit);
   std::vector<Candidate> candidates;
   candidates.reserve(depth + 1);
   float theta = 0;
-  size_t first_essential = 0;
   const size_t m = cursors.size();
   const bool any_dead = index.dead_postings > 0;
-  auto weighted_tf = [&](const Posting& p) {
-    const float* norm = &index.norm[static_cast<size_t>(p.slot) * kFieldCount];
-    float tf = 0;
-    for (size_t f = 0; f < kFieldCount; ++f) {
-      tf += static_cast<float>(p.tf[f]) * norm[f];
+  // order[0, non_essential): the non-essential cursors by ascending bound, prefix[k] the sum
+  // of their first k + 1 bounds; order[non_essential, m): the essential ones.
+  std::vector<size_t> order(m);
+  std::vector<float> prefix(m);
+  std::vector<char> chosen(m);
+  std::vector<std::pair<double, size_t>> by_cost(m);
+  size_t non_essential = 0;
+  float partitioned_at = -1;
+  uint32_t frontier = 0;  // every slot below has been scored or ruled out
+  auto partition = [&] {
+    for (size_t i = 0; i < m; ++i) {
+      // Dense lists are not advanced by their probes.
+      cursors[i].it = AdvanceTo(cursors[i].it, cursors[i].end, frontier);
+      const double left = static_cast<double>(cursors[i].end - cursors[i].it);
+      by_cost[i] = {left / std::max(cursors[i].bound, 1e-20f), i};
     }
-    return tf;
+    std::sort(by_cost.begin(), by_cost.end(), std::greater<>());
+    double sum = 0;
+    std::fill(chosen.begin(), chosen.end(), 0);
+    for (const auto& [cost, i] : by_cost) {
+      if (sum + cursors[i].bound < theta) {
+        sum += cursors[i].bound;
+        chosen[i] = 1;
+      }
+    }
+    non_essential = 0;
+    for (size_t i = 0; i < m; ++i) {  // cursors are by ascending bound
+      if (chosen[i]) {
+        order[non_essential] = i;
+        prefix[non_essential] =
+            cursors[i].bound + (non_essential > 0 ? prefix[non_essential - 1] : 0.0f);
+        ++non_essential;
+      }
+    }
+    for (size_t i = 0, k = non_essential; i < m; ++i) {
+      if (!chosen[i]) {
+        order[k++] = i;
+      }
+    }
+    partitioned_at = theta;
   };
   // The essential lists are merged a window of slots at a time into a small accumulator
   // (Lucene's BooleanScorer): O(1) per posting however many lists there are, where a
   // document-at-a-time merge pays for every list at every document.
   static thread_local Window window;
   while (true) {
+    if (theta > partitioned_at) {
+      partition();
+    }
     uint32_t base = UINT32_MAX;
-    for (size_t i = first_essential; i < m; ++i) {
-      if (cursors[i].it != cursors[i].end) {
-        base = std::min(base, cursors[i].it->slot);
+    for (size_t k = non_essential; k < m; ++k) {
+      Cursor& c = cursors[order[k]];
+      // A list that was non-essential may lag behind; it was probed up to here.
+      c.it = AdvanceTo(c.it, c.end, frontier);
+      if (c.it != c.end) {
+        base = std::min(base, c.it->slot);
       }
     }
     if (base == UINT32_MAX) {
       break;
     }
     const uint64_t limit = static_cast<uint64_t>(base) + Window::kSlots;
-    const size_t essential_from = first_essential;
-    for (size_t i = essential_from; i < m; ++i) {
-      Cursor& c = cursors[i];
+    frontier = static_cast<uint32_t>(std::min<uint64_t>(limit, UINT32_MAX));
+    for (size_t k = non_essential; k < m; ++k) {
+      Cursor& c = cursors[order[k]];
       for (; c.it != c.end && c.it->slot < limit; ++c.it) {
         const uint32_t j = c.it->slot - base;
-        if (!window.Touched(j)) {
-          window.Touch(j);
-        }
-        const float tf = weighted_tf(*c.it);
-        window.score[j] += c.weight * tf / (tf + k1);
-        window.matched[j] += c.counts ? 1 : 0;
-        window.chars[j] += c.is_char ? 1 : 0;
+        window.Touch(j);
+        window.score[j] += c.weight * c.it->sat;
+        window.tally[j] += c.tally;
       }
     }
-    for (size_t word = 0; word < Window::kWords; ++word) {
-      for (uint64_t bits = window.touched[word]; bits != 0; bits &= bits - 1) {
-        const auto j = static_cast<uint32_t>(word * 64 + static_cast<size_t>(std::countr_zero(bits)));
-        const uint32_t d = base + j;
-        float score = window.score[j];
-        size_t matched = window.matched[j];
-        size_t chars = window.chars[j];
-        window.score[j] = 0;
-        window.matched[j] = 0;
-        window.chars[j] = 0;
-        if (any_dead && index.dead[d]) {
-          continue;
+    // Then the non-essential lists, one at a time for the whole window, strongest first: before
+    // each, the candidates that cannot reach theta even with it and all weaker lists drop out
+    // (MaxScore's test, with the window's starting theta). A list at a time, its postings are
+    // read in ascending order, which the hardware prefetches; a document at a time, every
+    // probe was a cache miss in another list. The filters run without branches (each test is
+    // a coin flip for the branch predictor).
+    size_t live = 0;
+    {
+      const float need = theta - (non_essential > 0 ? prefix[non_essential - 1] : 0.0f);
+      for (size_t word = 0; word < Window::kWords; ++word) {
+        for (uint64_t bits = window.touched[word]; bits != 0; bits &= bits - 1) {
+          const auto j =
+              static_cast<uint16_t>(word * 64 + static_cast<size_t>(std::countr_zero(bits)));
+          window.live[live] = j;
+          window.live_score[live] = window.score[j];
+          window.live_tally[live] = window.tally[j];
+          const bool gone = any_dead && index.dead[base + j] != 0;
+          live += window.score[j] >= need && !gone ? 1 : 0;
+          window.score[j] = 0;
+          window.tally[j] = 0;
         }
-        bool pruned = false;
-        for (size_t i = essential_from; i-- > 0;) {
-          if (score + prefix[i] < theta) {
-            pruned = true;
-            break;
+        window.touched[word] = 0;
+      }
+    }
+    for (size_t k = non_essential; k-- > 0 && live > 0;) {
+      const float need = theta - (k > 0 ? prefix[k - 1] : 0.0f);
+      Cursor& c = cursors[order[k]];
+      size_t kept = 0;
+      for (size_t x = 0; x < live; ++x) {
+        const uint32_t d = base + window.live[x];
+        float score = window.live_score[x];
+        uint32_t tally = window.live_tally[x];
+        if (c.dense != nullptr) {
+          if (const int64_t at = c.dense->Find(d); at >= 0) {
+            score += c.weight * c.begin[at].sat;
+            tally += c.tally;
           }
-          Cursor& c = cursors[i];
+        } else {
           c.it = AdvanceTo(c.it, c.end, d);
           if (c.it != c.end && c.it->slot == d) {
-            const float tf = weighted_tf(*c.it);
-            score += c.weight * tf / (tf + k1);
-            matched += c.counts ? 1 : 0;
-            chars += c.is_char ? 1 : 0;
+            score += c.weight * c.it->sat;
+            tally += c.tally;
           }
         }
-        if (pruned || !eligible(matched, chars)) {
-          continue;
-        }
-        const Candidate cand{d, score, false};
-        if (candidates.size() == depth && !better(cand, candidates.front())) {
-          continue;
-        }
-        if (!index.PassesFilter(d, q, types, categories, attributes)) {
-          continue;
-        }
-        candidates.push_back(cand);
-        std::push_heap(candidates.begin(), candidates.end(), better);
-        if (candidates.size() > depth) {
-          std::pop_heap(candidates.begin(), candidates.end(), better);
-          candidates.pop_back();
-        }
-        if (candidates.size() == depth) {
-          theta = candidates.front().score;
-          while (first_essential < m && prefix[first_essential] < theta) {
-            ++first_essential;
-          }
-        }
+        window.live[kept] = window.live[x];
+        window.live_score[kept] = score;
+        window.live_tally[kept] = tally;
+        kept += score >= need ? 1 : 0;
       }
-      window.touched[word] = 0;
+      live = kept;
+    }
+    for (size_t x = 0; x < live; ++x) {
+      const uint32_t d = base + window.live[x];
+      const float score = window.live_score[x];
+      const uint32_t tally = window.live_tally[x];
+      if (score < theta || !eligible(tally % Window::kChar, tally / Window::kChar)) {
+        continue;
+      }
+      const Candidate cand{d, score, false};
+      if (candidates.size() == depth && !better(cand, candidates.front())) {
+        continue;
+      }
+      if (!index.PassesFilter(d, q, types, categories, attributes)) {
+        continue;
+      }
+      candidates.push_back(cand);
+      std::push_heap(candidates.begin(), candidates.end(), better);
+      if (candidates.size() > depth) {
+        std::pop_heap(candidates.begin(), candidates.end(), better);
+        candidates.pop_back();
+      }
+      if (candidates.size() == depth) {
+        theta = candidates.front().score;
+      }
     }
   }
   // Exact code matches rank first whatever their text score.
@@ -952,18 +1223,13 @@ Result<std::vector<Hit>> Index::Search(const Query& q) const {
       if ((any_dead && index.dead[s]) || !index.PassesFilter(s, q, types, categories, attributes)) {
         continue;
       }
-      const float* norm = &index.norm[static_cast<size_t>(s) * kFieldCount];
       float score = 0;
       for (size_t i = 0; i < m; ++i) {
         const Posting* at = std::lower_bound(
             list_begin[i], cursors[i].end, s,
             [](const Posting& p, uint32_t slot) { return p.slot < slot; });
         if (at != cursors[i].end && at->slot == s) {
-          float tf = 0;
-          for (size_t f = 0; f < kFieldCount; ++f) {
-            tf += static_cast<float>(at->tf[f]) * norm[f];
-          }
-          score += cursors[i].weight * tf / (tf + k1);
+          score += cursors[i].weight * at->sat;
         }
       }
       candidates.push_back({s, score, true});
@@ -976,12 +1242,12 @@ Result<std::vector<Hit>> Index::Search(const Query& q) const {
     std::vector<std::pair<uint32_t, double>> query_terms;
     double query_mass = 0;
     for (const QueryTerm& qt : aq.terms) {
-      const auto it = index.term_ids.find(qt.term);
-      if (qt.synonym || it == index.term_ids.end() || index.df[it->second] == 0) {
+      const uint32_t id = index.term_ids.Find(qt.term);
+      if (qt.synonym || id == TermTable::kNone || index.df[id] == 0) {
         continue;
       }
-      const double w = qt.weight * (log_n - index.log_df[it->second]);
-      query_terms.emplace_back(it->second, w);
+      const double w = qt.weight * (log_n - index.log_df[id]);
+      query_terms.emplace_back(id, w);
       query_mass += w;
     }
     std::sort(query_terms.begin(), query_terms.end());

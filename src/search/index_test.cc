@@ -359,6 +359,58 @@ TEST(PruningTest, TopHitsEqualUnprunedRanking) {
   }
 }
 
+// The same property on a larger index loaded in bulk, so that the long lists get their bitmap
+// form (probed instead of galloped) and the windows of the scorer fill up; then grown and
+// shrunk by single writes, which extend the bitmaps in place and leave dead postings behind.
+TEST(PruningTest, TopHitsEqualUnprunedRankingAfterBulkLoad) {
+  std::mt19937 rng(23);
+  const std::vector<std::string> words = {"信用卡", "还款",   "额度", "微粒贷", "借款",   "利息",
+                                          "怎么",   "为什么", "手机", "银行",   "开通",   "失败",
+                                          "账单",   "分期",   "密码", "转账",   "到账",   "提前",
+                                          "申请",   "逾期",   "扣款", "短信",   "验证码", "解绑"};
+  auto sentence = [&](int n) {
+    std::string out;
+    for (int k = 0; k < n; ++k) {
+      out += words[rng() % words.size()];
+    }
+    return out;
+  };
+  Options options;
+  options.phrase_boost = 0;
+  options.overlap_power = 0;
+  Index index(options);
+  std::vector<Document> docs;
+  for (int64_t id = 1; id <= 6000; ++id) {
+    Document doc =
+        Faq(id, sentence(2 + static_cast<int>(rng() % 5)), sentence(static_cast<int>(rng() % 8)));
+    doc.similar_questions.push_back(sentence(1 + static_cast<int>(rng() % 4)));
+    docs.push_back(std::move(doc));
+  }
+  ASSERT_TRUE(index.BulkLoad(std::move(docs)).ok());
+  for (int64_t id = 6001; id <= 6400; ++id) {
+    ASSERT_TRUE(index.Upsert(Faq(id, sentence(1 + static_cast<int>(rng() % 6)))).ok());
+    if (id % 3 == 0) {
+      ASSERT_TRUE(index.Remove(id - 5000).ok());
+    }
+  }
+  for (int i = 0; i < 300; ++i) {
+    Query query;
+    query.text = sentence(1 + static_cast<int>(rng() % 6));
+    query.highlight = false;
+    query.min_should_match = (i % 4) / 4.0;
+    query.limit = 10;
+    Result<std::vector<Hit>> pruned = index.Search(query);
+    query.limit = Index::kMaxLimit;
+    Result<std::vector<Hit>> full = index.Search(query);
+    ASSERT_TRUE(pruned.ok() && full.ok());
+    ASSERT_LE(pruned->size(), full->size());
+    for (size_t k = 0; k < pruned->size(); ++k) {
+      EXPECT_FLOAT_EQ(static_cast<float>((*pruned)[k].score), static_cast<float>((*full)[k].score))
+          << query.text << " rank " << k;
+    }
+  }
+}
+
 TEST(SharedCharactersTest, TwoSharedCharactersMatchWithoutAPair) {
   Options options;
   Index index(options);
