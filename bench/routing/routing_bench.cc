@@ -3,10 +3,19 @@
 //
 //   build/release/bench/routing_bench                            everything
 //   build/release/bench/routing_bench --benchmark_filter=Steady  throughput and latency
-//   valgrind --tool=callgrind --toggle-collect='kefu::routing::internal::EngineImpl::*'
+//   valgrind --tool=callgrind
+//       --toggle-collect='kefu::routing::internal::EngineImpl::Enqueue*'
+//       --toggle-collect='kefu::routing::internal::EngineImpl::Accept*'
+//       --toggle-collect='kefu::routing::internal::EngineImpl::Decline*'
+//       --toggle-collect='kefu::routing::internal::EngineImpl::Complete*'
+//       --toggle-collect='kefu::routing::internal::EngineImpl::Abandon*'
+//       --toggle-collect='kefu::routing::internal::EngineImpl::Tick*'
 //       build/release/bench/routing_bench --benchmark_filter=Callgrind
 //     (one command line). The measured phase is dumped on its own (callgrind.out.<pid>.1):
-//     instructions per decision = its "totals" / the "decisions" counter printed.
+//     instructions per decision = its "totals" / the "decisions" counter printed. Name the
+//     entry points, not 'EngineImpl::*': a toggle flips collection at every matching entry,
+//     so with a pattern that also matches the engine's internal functions, collection is
+//     off inside every second level of nested calls and the count comes out about half.
 //
 // A decision is an engine call that routes: Enqueue (offer now or queue with a position),
 // Complete and Decline (what the freed agent takes next), Abandon. Accept and Tick (timers:

@@ -41,7 +41,8 @@ WaitInfo EngineImpl::ComputeWait(int32_t slot) const {
   if (c.state == CState::kWaiting) {
     const HeapEntry me = EntryOf(c);
     int ahead = 0;
-    for (int32_t gi : q.nonempty) {
+    for (const NonEmpty& ne : q.nonempty) {
+      const int32_t gi = ne.group;
       for (const HeapEntry& e : q.groups[gi].heap) {
         ahead += Before(e, me) ? 1 : 0;
       }
@@ -126,7 +127,8 @@ Result<std::vector<WaitInfo>> EngineImpl::GetQueueWaitInfo(QueueId queue) const 
   KEFU_ASSIGN_OR_RETURN(int32_t q, FindQueue(queue));
   const Queue& qu = queues_[q];
   std::vector<HeapEntry> all;
-  for (int32_t gi : qu.nonempty) {
+  for (const NonEmpty& ne : qu.nonempty) {
+    const int32_t gi = ne.group;
     all.insert(all.end(), qu.groups[gi].heap.begin(), qu.groups[gi].heap.end());
   }
   std::sort(all.begin(), all.end(), Before);
@@ -159,7 +161,8 @@ Result<QueueStats> EngineImpl::GetQueueStats(QueueId queue) const {
     }
   }
   s.handle_ms = qu.handle_ms;
-  for (int32_t gi : qu.nonempty) {
+  for (const NonEmpty& ne : qu.nonempty) {
+    const int32_t gi = ne.group;
     for (const HeapEntry& e : qu.groups[gi].heap) {
       s.oldest_wait_ms = std::max(s.oldest_wait_ms, now_ - contacts_[e.slot].queue_entry_ms);
     }
@@ -200,14 +203,13 @@ EngineStats EngineImpl::Stats() const {
               Bytes(queues_) + static_cast<int64_t>(queue_index_.MemoryBytes()) + Bytes(agents_) +
               Bytes(free_agents_) + static_cast<int64_t>(agent_index_.MemoryBytes()) +
               Bytes(epoch_) + Bytes(ready_mask_) + Bytes(agent_gen_) + Bytes(contact_gen_) +
-              Bytes(excluding_) + Bytes(deferred_) + Bytes(free_queues_) +
-              Bytes(contacts_) + Bytes(free_contacts_) +
-              static_cast<int64_t>(contact_index_.MemoryBytes()) +
+              Bytes(excluding_) + Bytes(deferred_) + Bytes(free_queues_) + Bytes(agent_id_) +
+              Bytes(load_capacity_) + Bytes(level_table_) + Bytes(contacts_) +
+              Bytes(free_contacts_) + static_cast<int64_t>(contact_index_.MemoryBytes()) +
               static_cast<int64_t>(timers_.MemoryBytes());
   for (const Queue& q : queues_) {
     s.waiting += q.waiting_live + q.callbacks;
     m += Bytes(q.skills) + Bytes(q.tiers) + Bytes(q.groups) + Bytes(q.nonempty);
-    // unordered_map: one node (key, value, next pointer, cached hash) plus a bucket each.
     m += static_cast<int64_t>(q.group_index.MemoryBytes());
     for (const Group& g : q.groups) {
       m += Bytes(g.heap);
@@ -500,8 +502,7 @@ Status EngineImpl::CheckStructure() const {
       return fail("contact state");
     }
     if (!in(c.queue, n_queues) || queues_[c.queue].id == 0 || c.phase > kPhasePool ||
-        c.nreq > kMaxRequiredSkills ||
-        static_cast<int>(c.channel) >= kChannelCount ||
+        c.nreq > kMaxRequiredSkills || static_cast<int>(c.channel) >= kChannelCount ||
         static_cast<int>(c.tier) >= kTierCount) {
       return fail("contact " + Str(c.id) + " fields");
     }
@@ -565,8 +566,31 @@ Status EngineImpl::CheckStructure() const {
   // Agents: loads, assignments, personal lists, memberships.
   std::vector<int> assigned_count(contacts_.size(), 0);
   if (epoch_.size() != agents_.size() || ready_mask_.size() != agents_.size() ||
-      agent_gen_.size() != agents_.size() || contact_gen_.size() != contacts_.size()) {
+      agent_gen_.size() != agents_.size() || agent_id_.size() != agents_.size() ||
+      load_capacity_.size() != agents_.size() || contact_gen_.size() != contacts_.size()) {
     return fail("agent arrays");
+  }
+  for (int32_t a = 0; a < n_agents; ++a) {
+    if (agent_id_[a] != (agents_[a].alive ? agents_[a].id : 0)) {
+      return fail("agent id array");
+    }
+    if (agents_[a].alive && (load_capacity_[a].load != agents_[a].load ||
+                             load_capacity_[a].capacity != agents_[a].capacity)) {
+      return fail("agent load array");
+    }
+    if (agents_[a].alive) {
+      const Agent& ag = agents_[a];
+      if (level_table_.size() != level_skills_ * level_slots_ ||
+          static_cast<size_t>(a) >= level_slots_ || ag.levels.size() > level_skills_) {
+        return fail("agent level table size");
+      }
+      for (size_t k = 0; k < level_skills_; ++k) {
+        const uint8_t want = k < ag.levels.size() ? ag.levels[k] : 0;
+        if (TableLevel(a, static_cast<uint32_t>(k)) != want) {
+          return fail("agent level table");
+        }
+      }
+    }
   }
   std::vector<int> seat_count(lists_.size(), 0);
   std::vector<int> ready_seats(lists_.size(), 0);
@@ -647,6 +671,9 @@ Status EngineImpl::CheckStructure() const {
     if (q.id != 0 && queue_index_.Find(q.id) != qi) {
       return fail("queue index");
     }
+    if (!(q.copies == CopiesOf(q.config))) {
+      return fail("queue config copies");
+    }
     for (size_t t = 0; t < q.tiers.size(); ++t) {
       const int32_t li = q.tiers[t];
       if (!in(li, static_cast<int32_t>(lists_.size())) || lists_[li].queue != qi) {
@@ -659,6 +686,9 @@ Status EngineImpl::CheckStructure() const {
       ++list_owner[li];
       if (tl.head > tl.entries.size()) {
         return fail("ready list head");
+      }
+      if (tl.head < tl.entries.size() && tl.last_key != tl.entries.back().key) {
+        return fail("ready list last key");
       }
       int valid = 0;
       for (size_t i = tl.head; i < tl.entries.size(); ++i) {
@@ -695,9 +725,10 @@ Status EngineImpl::CheckStructure() const {
     }
     std::vector<int> listed(q.groups.size(), 0);
     for (size_t i = 0; i < q.nonempty.size(); ++i) {
-      const int32_t g = q.nonempty[i];
+      const int32_t g = q.nonempty[i].group;
       if (!in(g, static_cast<int32_t>(q.groups.size())) ||
-          q.groups[g].nonempty_pos != static_cast<int32_t>(i)) {
+          q.groups[g].nonempty_pos != static_cast<int32_t>(i) ||
+          q.nonempty[i].need != q.groups[g].needs.need) {
         return fail("nonempty list");
       }
       ++listed[g];
@@ -717,6 +748,9 @@ Status EngineImpl::CheckStructure() const {
         if (!req_ok(grp.sig.req[i])) {
           return fail("signature skill");
         }
+      }
+      if (!(SplitSignature(q, grp.sig) == grp.needs)) {
+        return fail("group requirement split");
       }
       const int32_t indexed = q.group_index.Find(HashOf(grp.sig));
       if (indexed < 0 || (indexed != static_cast<int32_t>(g) &&

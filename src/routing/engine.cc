@@ -17,6 +17,22 @@ bool ValidLevel(int level) { return level >= 1 && level <= 5; }
 
 }  // namespace
 
+QueueCopies CopiesOf(const QueueConfig& config) {
+  QueueCopies c;
+  c.wrap_up_ms = config.wrap_up_ms;
+  c.offer_timeout_ms = config.offer_timeout_ms;
+  c.max_wait_ms = config.max_wait_ms;
+  c.position_update_ms = config.position_update_ms;
+  c.channel = config.channel;
+  c.strategy = config.strategy;
+  c.owner_first = config.owner_first;
+  c.last_agent_first = config.last_agent_first;
+  c.has_calendar = config.calendar != 0;
+  c.overflow_after = config.overflow_after_ms > 0;
+  c.rings = static_cast<uint8_t>(config.rings.size());
+  return c;
+}
+
 EngineImpl::EngineImpl(const Clock* clock, EngineOptions options)
     : clock_(clock), options_(options), now_(clock->NowMs()) {}
 
@@ -212,7 +228,7 @@ Status EngineImpl::ValidateAgentConfig(const AgentConfig& cfg) const {
 }
 
 const BusinessCalendar* EngineImpl::CalendarOf(const Queue& q) const {
-  if (q.config.calendar == 0) {
+  if (!q.copies.has_calendar) {
     return nullptr;
   }
   for (const Calendar& c : calendars_) {
@@ -256,6 +272,7 @@ Status EngineImpl::AddQueue(QueueId id, const QueueConfig& config) {
   KEFU_RETURN_IF_ERROR(PackSkills(config.skills, &q.skills));
   q.handle_ms = config.default_handle_ms;
   q.aging = config.aging_per_minute;
+  q.copies = CopiesOf(config);
   int32_t slot;
   if (!free_queues_.empty()) {
     // A removed queue's slot: its (empty) ready lists stay with it.
@@ -319,6 +336,7 @@ Status EngineImpl::RemoveQueue(QueueId id) {
   }
   queue_index_.Erase(id);
   qu = Queue{};
+  qu.copies = CopiesOf(qu.config);
   qu.tiers = std::move(tiers);
   pool_[q] = 0;
   free_queues_.push_back(q);
@@ -343,10 +361,10 @@ Status EngineImpl::ConfigureQueue(QueueId id, const QueueConfig& config) {
   }
   // New keys (strategy) or new skills (the levels seats and entries carry): rebuild the
   // queue's ready lists.
-  const bool regroup =
-      config.strategy != queues_[q].config.strategy || skills != queues_[q].skills;
+  const bool regroup = config.strategy != queues_[q].config.strategy || skills != queues_[q].skills;
   queues_[q].config = config;
   queues_[q].aging = config.aging_per_minute;
+  queues_[q].copies = CopiesOf(config);
   queues_[q].skills = std::move(skills);
   if (regroup) {
     RegroupAll(q);
@@ -374,7 +392,10 @@ Status EngineImpl::AddAgent(AgentId id, const AgentConfig& config) {
     epoch_.push_back(0);
     ready_mask_.push_back(0);
     agent_gen_.push_back(0);
+    agent_id_.push_back(0);
+    load_capacity_.emplace_back();
   }
+  agent_id_[a] = id;
   ++agent_gen_[a];  // stale timers of a previous occupant stay stale
   Agent& ag = agents_[a];
   ag = Agent{};
@@ -385,6 +406,7 @@ Status EngineImpl::AddAgent(AgentId id, const AgentConfig& config) {
     ag.capacity[ch] = static_cast<int16_t>(config.capacity[ch]);
   }
   ag.chat_with_voice = config.chat_with_voice;
+  load_capacity_[a] = {ag.load, ag.capacity};
   for (const SkillLevel& s : config.skills) {
     int32_t si = InternSkill(s.skill);
     if (agents_[a].levels.size() <= static_cast<size_t>(si)) {
@@ -392,6 +414,7 @@ Status EngineImpl::AddAgent(AgentId id, const AgentConfig& config) {
     }
     agents_[a].levels[si] = static_cast<uint8_t>(s.level);
   }
+  SetLevelRow(a);
   agent_index_.Insert(id, a);
   return OkStatus();
 }
@@ -410,10 +433,12 @@ Status EngineImpl::ConfigureAgent(AgentId id, const AgentConfig& config) {
   }
   Agent& ag = agents_[a];
   ag.levels = std::move(levels);
+  SetLevelRow(a);
   for (int ch = 0; ch < kChannelCount; ++ch) {
     ag.capacity[ch] = static_cast<int16_t>(config.capacity[ch]);
   }
   ag.chat_with_voice = config.chat_with_voice;
+  load_capacity_[a].capacity = ag.capacity;
   for (Seat& seat : ag.seats) {
     seat.levels = SeatLevels(ag, queues_[seat.queue]);
   }
@@ -438,6 +463,7 @@ Status EngineImpl::RemoveAgent(AgentId id) {
   ++epoch_[a];
   KEFU_CHECK(ag.personal.empty());
   ag.alive = false;
+  agent_id_[a] = 0;
   ++agent_gen_[a];
   ag.timer_due = kNever;
   agent_index_.Erase(id);
@@ -554,7 +580,7 @@ Status EngineImpl::Enqueue(const ContactSpec& spec) {
     return AlreadyExistsError("contact " + Str(spec.id) + " exists");
   }
   KEFU_ASSIGN_OR_RETURN(int32_t q, FindQueue(spec.queue));
-  if (spec.channel != queues_[q].config.channel) {
+  if (spec.channel != queues_[q].copies.channel) {
     return InvalidArgumentError("contact channel differs from the queue's", "channel");
   }
   if (static_cast<int>(spec.tier) >= kTierCount) {
@@ -585,12 +611,14 @@ Status EngineImpl::Enqueue(const ContactSpec& spec) {
     }
   }
   {
-    // Union with the queue's skills, by external id.
-    int n = static_cast<int>(queues_[q].config.skills.size());
+    // Union with the queue's skills (interned, so a skill not interned yet is new).
+    const std::vector<uint32_t>& queue_skills = queues_[q].skills;
+    int n = static_cast<int>(queue_skills.size());
     for (const SkillRequirement& r : spec.skills) {
+      const int32_t si = skill_index_.Find(r.skill);
       bool dup = false;
-      for (const SkillRequirement& qs : queues_[q].config.skills) {
-        dup = dup || qs.skill == r.skill;
+      for (uint32_t qs : queue_skills) {
+        dup = dup || (si >= 0 && static_cast<int32_t>(qs >> 8) == si);
       }
       n += dup ? 0 : 1;
     }
@@ -637,15 +665,15 @@ Status EngineImpl::Enqueue(const ContactSpec& spec) {
 
 // The slot of the contact or of its consult leg that is in `state` with the agent whose id
 // is `agent`, or kNil. Going through the contact avoids a lookup of the agent by id.
-static int32_t HeldBy(const std::vector<Contact>& contacts, const std::vector<Agent>& agents,
+static int32_t HeldBy(const std::vector<Contact>& contacts, const std::vector<AgentId>& agent_ids,
                       int32_t slot, AgentId agent, CState state) {
   const Contact& c = contacts[slot];
-  if (c.state == state && agents[c.agent].id == agent) {
+  if (c.state == state && agent_ids[c.agent] == agent) {
     return slot;
   }
   if (c.link != kNil) {
     const Contact& leg = contacts[c.link];
-    if (leg.state == state && agents[leg.agent].id == agent) {
+    if (leg.state == state && agent_ids[leg.agent] == agent) {
       return c.link;
     }
   }
@@ -655,8 +683,8 @@ static int32_t HeldBy(const std::vector<Contact>& contacts, const std::vector<Ag
 Result<int32_t> EngineImpl::Held(AgentId agent, ContactId contact, bool connected) const {
   const int32_t slot = contact_index_.Find(contact);
   if (slot >= 0) {
-    const int32_t s =
-        HeldBy(contacts_, agents_, slot, agent, connected ? CState::kConnected : CState::kOffered);
+    const int32_t s = HeldBy(contacts_, agent_id_, slot, agent,
+                             connected ? CState::kConnected : CState::kOffered);
     if (s != kNil) {
       return s;
     }
@@ -708,7 +736,7 @@ Status EngineImpl::Complete(AgentId agent, ContactId contact) {
   Queue& q = queues_[c.queue];
   const int64_t handle = now_ - c.accepted_ms;
   // Moving average over about the last 8 contacts, wrap-up included (EWT uses it).
-  q.handle_ms += (handle + q.config.wrap_up_ms - q.handle_ms) / 8;
+  q.handle_ms += (handle + q.copies.wrap_up_ms - q.handle_ms) / 8;
   if (q.handle_ms < 1) {
     q.handle_ms = 1;
   }

@@ -20,7 +20,8 @@
 //    list is next read or the command ends (deferred_): most freed agents take waiting work
 //    at once and are busy again by then, and their entries (a cache miss per queue) are
 //    never made. Entries carry the agent's levels in the queue's own skills (Seat::levels),
-//    so the search reads the agent's record only for the candidates that pass them.
+//    so the search reads the agent's levels (level_table_) only for the candidates that pass
+//    them.
 //  - Contacts waiting for one agent (owner, last agent, transfer target) sit in that agent's
 //    personal list, not in a queue heap.
 //  - One timer queue in (due, seq) order (FIFO lanes for fixed durations plus a heap, see
@@ -33,6 +34,7 @@
 // lists; an agent that becomes ready (or gains skills or queues) searches its queues.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -100,11 +102,39 @@ inline bool Before(const HeapEntry& a, const HeapEntry& b) {
   return a.seq < b.seq;
 }
 
-struct Group {
-  Signature sig;
-  std::vector<HeapEntry> heap;
-  int32_t nonempty_pos = kNil;
+// A requirement set split for matching against a queue's agents: the levels needed in the
+// queue's own skills, which seats and ready entries carry (Seat::levels), and the rest,
+// which only the agent's level table has. Derived from a Signature and the queue's skills
+// (SplitSignature).
+struct Needs {
+  uint64_t need = 0;  // min levels in the queue's own skills, packed like Seat::levels
+  Signature extra;    // the contacts' own skills
+  friend bool operator==(const Needs&, const Needs&) = default;
 };
+
+// The contacts of one queue that need the same skills, best first. `needs` is derived from
+// `sig` (not persisted): an agent looking for work checks the seat's levels first and reads
+// its own level table only for groups with extra skills, which most do not have.
+struct Group {
+  std::vector<HeapEntry> heap;
+  Needs needs;
+  int32_t nonempty_pos = kNil;
+  Signature sig;
+};
+
+// A group with waiting contacts, with a copy of its needs in the queue's own skills, so that
+// an agent looking for work passes over the groups it cannot serve without reading them.
+struct NonEmpty {
+  int32_t group = kNil;
+  uint64_t need = 0;  // Group::needs.need
+};
+
+// True when the packed levels (Seat::levels, ReadyEntry::levels) meet the packed needs
+// (Needs::need): bytewise, with the high bit set, level - need keeps it iff level >= need.
+inline bool LevelsMeet(uint64_t levels, uint64_t need) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  return (((levels | kHigh) - need) & kHigh) == kHigh;
+}
 
 // An agent in a ready list; valid while the agent's epoch is still `epoch` and it is ready
 // for the queue's channel.
@@ -122,27 +152,54 @@ struct TierList {
   int32_t members = 0;  // agents logged into the queue at this priority
   uint32_t head = 0;
   std::vector<ReadyEntry> entries;
+  // entries.back().key while entries[head..] is not empty (derived, not persisted): an
+  // append then only writes the tail, whose cache line is usually cold, and never waits
+  // for it.
+  int64_t last_key = 0;
 };
+
+// Copies of the configuration fields that most commands read, beside the queue's id and
+// counters in its first cache line (QueueConfig spreads them over five). Set from `config`
+// (CopiesOf) wherever it is assigned; CheckStructure compares them.
+struct QueueCopies {
+  int64_t wrap_up_ms = 0;
+  int64_t offer_timeout_ms = 0;
+  int64_t max_wait_ms = 0;
+  int64_t position_update_ms = 0;
+  Channel channel = Channel::kVoice;
+  Strategy strategy = Strategy::kLongestIdle;
+  bool owner_first = true;
+  bool last_agent_first = false;
+  bool has_calendar = false;    // config.calendar != 0
+  bool overflow_after = false;  // config.overflow_after_ms > 0
+  uint8_t rings = 0;            // config.rings.size() (at most 16)
+  friend bool operator==(const QueueCopies&, const QueueCopies&) = default;
+};
+
+QueueCopies CopiesOf(const QueueConfig& config);
 
 // A removed queue keeps its slot (id 0, no contacts, no members) and its ready lists until
 // AddQueue reuses it.
-struct Queue {
-  // First what an agent looking for work reads (Fill), so that it costs one cache line.
+struct alignas(64) Queue {
+  // ---- line 0: what most commands read.
   QueueId id = 0;
-  std::vector<int32_t> nonempty;  // groups with waiting contacts
+  int64_t handle_ms = 0;  // moving average
+  QueueCopies copies;
+  int32_t aging = 0;         // config.aging_per_minute, kept here for Fill
+  int32_t waiting_live = 0;  // live (non-callback) contacts waiting, pool or targeted
+  // ---- then what an agent looking for work reads (Fill).
+  std::vector<NonEmpty> nonempty;  // groups with waiting contacts
   std::vector<Group> groups;
-  int32_t aging = 0;  // config.aging_per_minute, kept here for Fill
   std::vector<int32_t> tiers;    // indices into lists_, sorted by priority
   std::vector<uint32_t> skills;  // config.skills packed like Signature::req
   QueueConfig config;
   // Signature hash -> group. On the (astronomically rare) collision of two signatures the
   // second is found by a scan of `groups`.
   IdMap group_index;
-  int32_t waiting_live = 0;       // live (non-callback) contacts waiting, pool or targeted
-  int32_t callbacks = 0;          // callbacks waiting or scheduled
-  int32_t staffed = 0;            // members not offline
-  int64_t handle_ms = 0;          // moving average
+  int32_t callbacks = 0;  // callbacks waiting or scheduled
+  int32_t staffed = 0;    // members not offline
 };
+static_assert(offsetof(Queue, nonempty) <= 64, "Queue line 0 is full");
 
 // An agent's login to a queue. The queue's channel and strategy are copied here so that
 // keeping the ready lists up to date never touches the (large) Queue.
@@ -175,51 +232,59 @@ struct Agent {
   int64_t timer_due = kNever;  // its live timer (generation in agent_gen_)
 };
 
-struct Contact {
+// One record per cache line group: the first 64 bytes hold what the commands on a contact
+// held by an agent read (Accept, Complete, Abandon: the lookup check, the event, the timer),
+// so that each of them, whose contact is usually cold, misses once instead of three times.
+struct alignas(64) Contact {
+  // ---- line 0
   ContactId id = 0;
+  int64_t accepted_ms = 0;
+  int64_t timer_due = kNever;  // its live timer (generation in contact_gen_)
+  int32_t queue = kNil;
+  int32_t agent = kNil;  // kOffered / kConnected
+  int32_t link = kNil;   // main <-> consult leg
   CState state = CState::kFree;
   Channel channel = Channel::kVoice;
   Tier tier = Tier::kStandard;
-  bool elderly = false;
-  bool complaint = false;
   bool callback = false;
-  bool leg = false;  // a consult leg of contacts_[link]
+  bool leg = false;            // a consult leg of contacts_[link]
   bool max_wait_done = false;  // max wait announced (kAnnounce) in the current queue
   uint8_t phase = kPhasePool;
   uint8_t ring_stage = 0;
+  bool elderly = false;
+  bool complaint = false;
   uint8_t nreq = 0;
-  int32_t queue = kNil;
+  int64_t queue_entry_ms = 0;
+  // Position updates (QueueConfig::position_update_ms): the next check, 0 = not armed, and
+  // the position the customer was last told (0 = none).
+  int64_t position_due_ms = 0;
+  // ---- line 1: placement and rank
+  int64_t offer_deadline_ms = 0;
   int32_t group = kNil;   // kWaiting
   int32_t pos = kNil;     // heap index (kWaiting) or personal index (kTargeted)
-  int32_t agent = kNil;   // kOffered / kConnected
   int32_t target = kNil;  // kTargeted: the agent slot waited for
-  int32_t link = kNil;    // main <-> consult leg
   int32_t klass = 0;
   int32_t base = 0;
   int32_t priority_bonus = 0;
   int64_t key = 0;
   uint64_t seq = 0;
-  int64_t arrival_ms = 0;
   int64_t order_ms = 0;
-  int64_t queue_entry_ms = 0;
+  int64_t arrival_ms = 0;
+  // ---- the rest
   int64_t phase_until_ms = 0;
-  int64_t offer_deadline_ms = 0;
   int64_t not_before_ms = 0;
-  int64_t accepted_ms = 0;
-  // Position updates (QueueConfig::position_update_ms): the next check, 0 = not armed, and
-  // the position the customer was last told (0 = none).
-  int64_t position_due_ms = 0;
   int32_t reported_position = 0;
   AgentId owner = 0;
   AgentId last_agent = 0;
   AgentId transfer_to = 0;
-  int64_t timer_due = kNever;                      // its live timer (generation in contact_gen_)
   std::array<uint32_t, kMaxRequiredSkills> req{};  // the contact's own, packed
   // Agents that declined or missed it: never offered to them again (until a transfer or a
   // move to another queue starts afresh). Each agent once; ids of removed agents are pruned
-  // as the list grows, so it stays within about twice the number of agents.
+  // as the list grows, so it stays within about twice the number of agents. Holds memory
+  // only while not empty (excluding_ tells which, without reading this line).
   std::vector<AgentId> excluded;
 };
+static_assert(offsetof(Contact, offer_deadline_ms) == 64, "Contact line 0 is full");
 
 struct Calendar {
   CalendarId id = 0;
@@ -330,6 +395,7 @@ class EngineImpl final : public Engine {
   int StageAt(const Queue& q, int64_t waited_ms) const;
   Signature MakeSignature(const Contact& c, const Queue& q, int stage) const;
   int32_t GroupFor(Queue& q, const Signature& sig);
+  static Needs SplitSignature(const Queue& q, const Signature& sig);
   void Count(const Contact& c, int delta);
   void HeapPush(int32_t slot, int32_t group);
   void HeapRemove(int32_t slot);
@@ -349,13 +415,18 @@ class EngineImpl final : public Engine {
   // ---- agents: readiness lists
   bool ReadyFor(const Agent& a, Channel ch) const;
   bool SkillsOk(const Agent& a, const Signature& sig) const;
+  uint8_t TableLevel(int32_t a, uint32_t skill) const;        // from level_table_
+  bool TableSkillsOk(int32_t a, const Signature& sig) const;  // the same, from level_table_
+  void SetLevelRow(int32_t a);                     // copies agents_[a].levels into level_table_
   int64_t KeyFor(int32_t a, const Seat& s) const;  // the key the strategy wants now
   bool Valid(const ReadyEntry& e, Channel ch) const;
   uint8_t ReadyMask(const Agent& a) const;
   void ListInsert(int32_t list, int64_t key, int32_t a, uint64_t levels);
   uint64_t SeatLevels(const Agent& a, const Queue& q) const;
   int32_t ListFor(int32_t q, int32_t priority);
-  void Reseat(int32_t a);  // new epoch: every ready seat gets a fresh entry
+  // Drops the stale entries of t in [head, end), keeping the order of the others.
+  void DropStale(TierList& t, size_t end);
+  void Reseat(int32_t a);       // new epoch: every ready seat gets a fresh entry
   void InsertSeats(int32_t a);  // an entry in the list of each ready seat, current epoch
   void FlushDeferred();         // makes the entries Sync deferred
   void Sync(int32_t a, bool activity_changed);
@@ -369,7 +440,7 @@ class EngineImpl final : public Engine {
   // ---- routing
   void Route(int32_t slot);
   void PlacePool(int32_t slot);
-  int32_t FindAgentFor(const Contact& c, const Queue& q, const Signature& sig);
+  int32_t FindAgentFor(const Contact& c, const Queue& q, const Signature& sig, const Needs& needs);
   void Fill(int32_t a);
   int32_t TopFor(const Group& g, AgentId agent) const;
   int32_t OverflowTarget(const Queue& q) const;
@@ -409,7 +480,7 @@ class EngineImpl final : public Engine {
   IdMap skill_index_;
   std::vector<Calendar> calendars_;
   std::vector<Queue> queues_;
-  std::vector<int32_t> pool_;  // per queue: contacts in its heaps (legs included)
+  std::vector<int32_t> pool_;         // per queue: contacts in its heaps (legs included)
   std::vector<int32_t> free_queues_;  // slots of removed queues, reused last first
   IdMap queue_index_;
   std::vector<TierList> lists_;
@@ -418,6 +489,24 @@ class EngineImpl final : public Engine {
   // Timer generations per slot, apart from the (large, often cold) records: a stale timer
   // is recognised without touching them.
   std::vector<uint32_t> agent_gen_;
+  // Per agent slot: Agent::id (0 when free), dense so that checking who holds a contact or
+  // whom a contact excluded does not touch the agent's record.
+  std::vector<AgentId> agent_id_;
+  // Per agent slot: Agent::load and Agent::capacity, dense so that least-occupied routing,
+  // which scores every ready agent of a queue, does not read each agent's record.
+  struct LoadCapacity {
+    std::array<int16_t, kChannelCount> load;
+    std::array<int16_t, kChannelCount> capacity;
+  };
+  std::vector<LoadCapacity> load_capacity_;
+  // Agent::levels of every agent slot, skill-major: the level of slot a in skill s is at
+  // s * level_slots_ + a (0 = none). Checking candidates for a contact's own skill (a
+  // language) then reads one small, usually cached, column instead of each candidate's
+  // record and its vector. Columns are added as agents get new skills; the table is laid out
+  // again when the agent slots outgrow level_slots_.
+  std::vector<uint8_t> level_table_;
+  size_t level_slots_ = 0;
+  size_t level_skills_ = 0;
   std::vector<uint32_t> contact_gen_;
   // Per contact slot: 1 when its exclusion list is not empty. Dense, so that comparing the
   // best contacts of several queues (Fill) does not touch their records.

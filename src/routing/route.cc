@@ -98,45 +98,44 @@ int32_t EngineImpl::OverflowTarget(const Queue& q) const {
 }
 
 bool EngineImpl::MaxWaitReached(const Contact& c) const {
-  const QueueConfig& cfg = queues_[c.queue].config;
+  const QueueCopies& cfg = queues_[c.queue].copies;
   return !c.callback && !c.leg && !c.max_wait_done && cfg.max_wait_ms > 0 &&
          now_ >= c.queue_entry_ms + cfg.max_wait_ms;
 }
 
 int64_t EngineImpl::NextContactDeadline(const Contact& c) const {
-  const Queue& q = queues_[c.queue];
-  const QueueConfig& cfg = q.config;
-  int64_t due = kNever;
-  const bool max_wait = !c.callback && !c.leg && !c.max_wait_done && cfg.max_wait_ms > 0;
-  if (c.position_due_ms > 0 && cfg.position_update_ms > 0 && !c.callback && !c.leg &&
-      (c.state == CState::kWaiting || c.state == CState::kTargeted)) {
-    due = c.position_due_ms;
-  }
+  // Offered and connected contacts (most calls) need nothing of the queue.
   switch (c.state) {
     case CState::kScheduled:
       return c.not_before_ms;
     case CState::kOffered:
       return c.offer_deadline_ms;
     case CState::kTargeted:
-      due = std::min(due, c.phase_until_ms);
-      if (max_wait) {
-        due = std::min(due, c.queue_entry_ms + cfg.max_wait_ms);
-      }
-      return due;
     case CState::kWaiting:
-      if (max_wait) {
-        due = std::min(due, c.queue_entry_ms + cfg.max_wait_ms);
-      }
-      if (!c.leg && cfg.overflow_after_ms > 0 && OverflowTarget(q) != kNil) {
-        due = std::min(due, c.queue_entry_ms + cfg.overflow_after_ms);
-      }
-      if (static_cast<size_t>(c.ring_stage) + 1 < cfg.rings.size()) {
-        due = std::min(due, c.queue_entry_ms + cfg.rings[c.ring_stage + 1].after_ms);
-      }
-      return due;
+      break;
     default:
       return kNever;
   }
+  const Queue& q = queues_[c.queue];
+  const QueueCopies& cfg = q.copies;
+  int64_t due = kNever;
+  const bool max_wait = !c.callback && !c.leg && !c.max_wait_done && cfg.max_wait_ms > 0;
+  if (c.position_due_ms > 0 && cfg.position_update_ms > 0 && !c.callback && !c.leg) {
+    due = c.position_due_ms;
+  }
+  if (max_wait) {
+    due = std::min(due, c.queue_entry_ms + cfg.max_wait_ms);
+  }
+  if (c.state == CState::kTargeted) {
+    return std::min(due, c.phase_until_ms);
+  }
+  if (!c.leg && cfg.overflow_after && OverflowTarget(q) != kNil) {
+    due = std::min(due, c.queue_entry_ms + q.config.overflow_after_ms);
+  }
+  if (static_cast<size_t>(c.ring_stage) + 1 < cfg.rings) {
+    due = std::min(due, c.queue_entry_ms + q.config.rings[c.ring_stage + 1].after_ms);
+  }
+  return due;
 }
 
 void EngineImpl::OnContactTimer(int32_t slot) {
@@ -195,7 +194,7 @@ void EngineImpl::CheckPosition(int32_t slot) {
   if (c.state != CState::kWaiting && c.state != CState::kTargeted) {
     return;
   }
-  const int64_t period = queues_[c.queue].config.position_update_ms;
+  const int64_t period = queues_[c.queue].copies.position_update_ms;
   if (period <= 0 || c.callback || c.leg || c.position_due_ms == 0 || now_ < c.position_due_ms) {
     return;
   }
@@ -274,8 +273,10 @@ void EngineImpl::FreeContact(int32_t slot) {
     contact_index_.Erase(c.id);
   }
   c.state = CState::kFree;
-  std::vector<AgentId>().swap(c.excluded);
-  excluding_[slot] = 0;
+  if (excluding_[slot] != 0) {
+    std::vector<AgentId>().swap(c.excluded);
+    excluding_[slot] = 0;
+  }
   ++contact_gen_[slot];
   c.timer_due = kNever;
   free_contacts_.push_back(slot);
@@ -351,10 +352,29 @@ int32_t EngineImpl::GroupFor(Queue& q, const Signature& sig) {
   const int32_t g = static_cast<int32_t>(q.groups.size());
   q.groups.emplace_back();
   q.groups.back().sig = sig;
+  q.groups.back().needs = SplitSignature(q, sig);
   if (found < 0) {
     q.group_index.Insert(hash, g);
   }
   return g;
+}
+
+Needs EngineImpl::SplitSignature(const Queue& q, const Signature& sig) {
+  Needs n;
+  for (int k = 0; k < sig.n; ++k) {
+    const uint32_t skill = sig.req[k] >> 8;
+    bool own = false;
+    for (size_t i = 0; i < q.skills.size(); ++i) {
+      if ((q.skills[i] >> 8) == skill) {
+        n.need |= static_cast<uint64_t>(sig.req[k] & 0xffu) << (8 * i);
+        own = true;
+      }
+    }
+    if (!own) {
+      n.extra.req[n.extra.n++] = sig.req[k];
+    }
+  }
+  return n;
 }
 
 void EngineImpl::Count(const Contact& c, int delta) {
@@ -420,14 +440,14 @@ void EngineImpl::HeapPush(int32_t slot, int32_t group) {
   Group& g = q.groups[group];
   c.group = group;
   c.state = CState::kWaiting;
-  if (c.position_due_ms == 0 && q.config.position_update_ms > 0) {
-    c.position_due_ms = now_ + q.config.position_update_ms;
+  if (c.position_due_ms == 0 && q.copies.position_update_ms > 0) {
+    c.position_due_ms = now_ + q.copies.position_update_ms;
   }
   g.heap.push_back(EntryOf(c));
   HeapSiftUp(g, g.heap.size() - 1);
   if (g.heap.size() == 1) {
     g.nonempty_pos = static_cast<int32_t>(q.nonempty.size());
-    q.nonempty.push_back(group);
+    q.nonempty.push_back({group, g.needs.need});
   }
   Count(c, +1);
 }
@@ -445,9 +465,9 @@ void EngineImpl::HeapRemove(int32_t slot) {
     HeapSiftDown(g, static_cast<size_t>(contacts_[last.slot].pos));
   }
   if (g.heap.empty()) {
-    const int32_t moved = q.nonempty.back();
+    const NonEmpty moved = q.nonempty.back();
     q.nonempty[g.nonempty_pos] = moved;
-    q.groups[moved].nonempty_pos = g.nonempty_pos;
+    q.groups[moved.group].nonempty_pos = g.nonempty_pos;
     q.nonempty.pop_back();
     g.nonempty_pos = kNil;
   }
@@ -460,7 +480,7 @@ void EngineImpl::PersonalAdd(int32_t slot, int32_t a) {
   std::vector<int32_t>& personal = agents_[a].personal;
   c.state = CState::kTargeted;
   c.target = a;
-  const int64_t period = queues_[c.queue].config.position_update_ms;
+  const int64_t period = queues_[c.queue].copies.position_update_ms;
   if (c.position_due_ms == 0 && period > 0) {
     c.position_due_ms = now_ + period;
   }
@@ -525,7 +545,7 @@ void EngineImpl::AddExclusion(Contact& c, AgentId agent) {
 }
 
 void EngineImpl::ClearExclusions(Contact& c) {
-  c.excluded.clear();
+  std::vector<AgentId>().swap(c.excluded);  // no memory while empty (see FreeContact)
   excluding_[&c - contacts_.data()] = 0;
 }
 
@@ -574,6 +594,42 @@ bool EngineImpl::SkillsOk(const Agent& a, const Signature& sig) const {
     }
   }
   return true;
+}
+
+uint8_t EngineImpl::TableLevel(int32_t a, uint32_t skill) const {
+  return skill < level_skills_ ? level_table_[skill * level_slots_ + static_cast<size_t>(a)] : 0;
+}
+
+bool EngineImpl::TableSkillsOk(int32_t a, const Signature& sig) const {
+  for (int i = 0; i < sig.n; ++i) {
+    if (TableLevel(a, sig.req[i] >> 8) < (sig.req[i] & 0xffu)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void EngineImpl::SetLevelRow(int32_t a) {
+  const size_t slot = static_cast<size_t>(a);
+  if (slot >= level_slots_) {
+    // More agent slots: lay the table out again with room to grow (amortized O(1) per slot).
+    const size_t slots = std::max({slot + 1, 2 * level_slots_, size_t{64}});
+    std::vector<uint8_t> table(level_skills_ * slots, 0);
+    for (size_t s = 0; s < level_skills_; ++s) {
+      std::copy_n(level_table_.begin() + static_cast<std::ptrdiff_t>(s * level_slots_),
+                  level_slots_, table.begin() + static_cast<std::ptrdiff_t>(s * slots));
+    }
+    level_table_ = std::move(table);
+    level_slots_ = slots;
+  }
+  const std::vector<uint8_t>& levels = agents_[a].levels;
+  if (levels.size() > level_skills_) {
+    level_skills_ = levels.size();  // new columns at the end, all zero
+    level_table_.resize(level_skills_ * level_slots_, 0);
+  }
+  for (size_t s = 0; s < level_skills_; ++s) {
+    level_table_[s * level_slots_ + slot] = s < levels.size() ? levels[s] : 0;
+  }
 }
 
 int64_t EngineImpl::KeyFor(int32_t a, const Seat& s) const {
@@ -636,18 +692,37 @@ void EngineImpl::ListInsert(int32_t list, int64_t key, int32_t a, uint64_t level
     }
     v.resize(out);
     t.head = 0;
+    if (out > 0) {
+      t.last_key = v.back().key;
+    }
   }
   // Keys of agents that just became ready are "now", the largest: this appends.
   const ReadyEntry entry{key, a, epoch_[a], levels};
-  if (v.size() == t.head || v.back().key <= key) {
+  if (v.size() == t.head || t.last_key <= key) {
     v.push_back(entry);
+    t.last_key = key;
     return;
   }
-  size_t pos = v.size() - 1;
-  while (pos > t.head && v[pos - 1].key > key) {
-    --pos;
+  // Round robin: after the last entry with a key <= key (the list is sorted from head).
+  const auto pos = std::upper_bound(v.begin() + static_cast<std::ptrdiff_t>(t.head), v.end() - 1,
+                                    key, [](int64_t k, const ReadyEntry& x) { return k < x.key; });
+  v.insert(pos, entry);
+}
+
+void EngineImpl::DropStale(TierList& t, size_t end) {
+  // Valid entries of [head, end) move (in order) to its end and the head follows them; the
+  // entries were just read, so this costs no cache misses.
+  std::vector<ReadyEntry>& v = t.entries;
+  size_t w = end;
+  for (size_t j = end; j-- > t.head;) {
+    if (epoch_[v[j].agent] == v[j].epoch) {
+      v[--w] = v[j];
+    }
   }
-  v.insert(v.begin() + static_cast<std::ptrdiff_t>(pos), entry);
+  t.head = static_cast<uint32_t>(w);
+  if (end == v.size() && t.head < v.size()) {
+    t.last_key = v.back().key;
+  }
 }
 
 void EngineImpl::Reseat(int32_t a) {
@@ -758,7 +833,8 @@ void EngineImpl::SetAgentStateFull(int32_t a, AgentState state, ReasonCode reaso
 
 void EngineImpl::AddLoad(int32_t a, int32_t slot) {
   Agent& ag = agents_[a];
-  ++ag.load[Ch(contacts_[slot].channel)];
+  const int ch = Ch(contacts_[slot].channel);
+  load_capacity_[a].load[ch] = ++ag.load[ch];
   ag.assigned.push_back(slot);
   ag.activity_ms = now_;
   Sync(a, true);
@@ -766,7 +842,8 @@ void EngineImpl::AddLoad(int32_t a, int32_t slot) {
 
 void EngineImpl::ReleaseLoad(int32_t a, int32_t slot, bool touch_activity) {
   Agent& ag = agents_[a];
-  --ag.load[Ch(contacts_[slot].channel)];
+  const int ch = Ch(contacts_[slot].channel);
+  load_capacity_[a].load[ch] = --ag.load[ch];
   auto it = std::find(ag.assigned.begin(), ag.assigned.end(), slot);
   KEFU_CHECK(it != ag.assigned.end());
   *it = ag.assigned.back();
@@ -778,7 +855,7 @@ void EngineImpl::ReleaseLoad(int32_t a, int32_t slot, bool touch_activity) {
 }
 
 void EngineImpl::ReleaseAfterWork(int32_t a, int32_t slot) {
-  const int64_t wrap = queues_[contacts_[slot].queue].config.wrap_up_ms;
+  const int64_t wrap = queues_[contacts_[slot].queue].copies.wrap_up_ms;
   Agent& ag = agents_[a];
   const bool wrap_up =
       wrap > 0 && (ag.state == AgentState::kAvailable || ag.state == AgentState::kWrapUp);
@@ -809,13 +886,13 @@ void EngineImpl::Route(int32_t slot) {
         wait = cfg.transfer_wait_ms;
         break;
       case kPhaseOwner:
-        if (cfg.owner_first) {
+        if (queues_[c.queue].copies.owner_first) {
           target = c.owner;
           wait = cfg.owner_wait_ms;
         }
         break;
       case kPhaseLast:
-        if (cfg.last_agent_first) {
+        if (queues_[c.queue].copies.last_agent_first) {
           target = c.last_agent;
           wait = cfg.last_agent_wait_ms;
         }
@@ -850,76 +927,97 @@ void EngineImpl::PlacePool(int32_t slot) {
   Queue& q = queues_[c.queue];
   c.phase = kPhasePool;
   c.ring_stage = static_cast<uint8_t>(StageAt(q, now_ - c.queue_entry_ms));
-  const int32_t g = GroupFor(q, MakeSignature(c, q, c.ring_stage));
-  const int32_t a = FindAgentFor(c, q, q.groups[g].sig);
+  const Signature sig = MakeSignature(c, q, c.ring_stage);
+  // The group (its index and record, two cache misses) only when the contact waits: most
+  // arrivals find an agent at once.
+  const int32_t a = FindAgentFor(c, q, sig, SplitSignature(q, sig));
   if (a != kNil) {
     Offer(slot, a, Decision::kForContact);
     return;
   }
+  const int32_t g = GroupFor(q, sig);
   HeapPush(slot, g);
   ScheduleContactTimer(slot);
 }
 
-int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signature& sig) {
+int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signature& sig,
+                                 const Needs& needs) {
   if (!deferred_.empty()) {
     FlushDeferred();
   }
-  const Strategy strategy = q.config.strategy;
+  const Strategy strategy = q.copies.strategy;
   const int ch = Ch(c.channel);
-  // Split the requirement: the queue's own skills are checked against the levels each entry
-  // carries (bytewise: with the high bit set, level - need keeps it iff level >= need); the
-  // rest (the contact's own skills) against the agent's record, for the entries that pass.
-  constexpr uint64_t kHigh = 0x8080808080808080ull;
-  uint64_t need = 0;
-  Signature extra;
-  for (int k = 0; k < sig.n; ++k) {
-    const uint32_t skill = sig.req[k] >> 8;
-    bool own = false;
-    for (size_t i = 0; i < q.skills.size(); ++i) {
-      if ((q.skills[i] >> 8) == skill) {
-        need |= static_cast<uint64_t>(sig.req[k] & 0xffu) << (8 * i);
-        own = true;
+  // The queue's own skills are checked against the levels each entry carries; the rest
+  // (the contact's own skills) against the level table, for the entries that pass.
+  const uint64_t need = needs.need;
+  const Signature& extra = needs.extra;
+  const bool any_excluded = excluding_[&c - contacts_.data()] != 0;
+  auto eligible = [&](const ReadyEntry& e) {
+    return LevelsMeet(e.levels, need) && (extra.n == 0 || TableSkillsOk(e.agent, extra)) &&
+           (!any_excluded || !Excluded(c, agent_id_[e.agent]));
+  };
+  if (strategy == Strategy::kLongestIdle || strategy == Strategy::kRoundRobin) {
+    // The lists are in strategy order: the first eligible entry wins. Stale entries passed
+    // on the way are dropped, so that the next search does not read them again.
+    for (int32_t li : q.tiers) {
+      TierList& t = lists_[li];
+      const std::vector<ReadyEntry>& v = t.entries;
+      bool stale = false;
+      for (size_t i = t.head; i < v.size(); ++i) {
+        const ReadyEntry& e = v[i];
+        if (epoch_[e.agent] != e.epoch) {
+          stale = true;
+          continue;
+        }
+        if (eligible(e)) {
+          const int32_t agent = e.agent;
+          if (stale) {
+            DropStale(t, i);
+          }
+          return agent;
+        }
+      }
+      if (stale) {
+        DropStale(t, v.size());
       }
     }
-    if (!own) {
-      extra.req[extra.n++] = sig.req[k];
-    }
+    return kNil;
   }
-  const bool any_excluded = !c.excluded.empty();
   for (int32_t li : q.tiers) {
     TierList& t = lists_[li];
+    std::vector<ReadyEntry>& v = t.entries;
     int32_t best = kNil;
     int64_t best_score = 0;
-    for (size_t i = t.head; i < t.entries.size(); ++i) {
-      const ReadyEntry& e = t.entries[i];
+    // Every entry is read: the stale ones are dropped on the way (order kept), so that the
+    // lists of agents whose keys change with every offer (each change leaves a stale entry)
+    // are not scanned at twice their length.
+    size_t out = t.head;
+    for (size_t i = t.head; i < v.size(); ++i) {
+      const ReadyEntry e = v[i];
       if (epoch_[e.agent] != e.epoch) {
-        if (i == t.head) {
-          ++t.head;  // stale at the head: gone for good
-        }
         continue;
       }
-      if ((((e.levels | kHigh) - need) & kHigh) != kHigh) {
+      v[out++] = e;
+      if (!eligible(e)) {
         continue;
-      }
-      const Agent& ag = agents_[e.agent];
-      if ((extra.n > 0 && !SkillsOk(ag, extra)) || (any_excluded && Excluded(c, ag.id))) {
-        continue;
-      }
-      if (strategy == Strategy::kLongestIdle || strategy == Strategy::kRoundRobin) {
-        return e.agent;  // the list is in strategy order
       }
       int64_t score = 0;
       if (strategy == Strategy::kMostSkilled) {
         for (int k = 0; k < sig.n; ++k) {
-          score += ag.levels[sig.req[k] >> 8];
+          score += TableLevel(e.agent, sig.req[k] >> 8);
         }
       } else {
-        score = -(static_cast<int64_t>(ag.load[ch]) * 1'000'000 / ag.capacity[ch]);
+        const LoadCapacity& lc = load_capacity_[e.agent];
+        score = -(static_cast<int64_t>(lc.load[ch]) * 1'000'000 / lc.capacity[ch]);
       }
       if (best == kNil || score > best_score) {
         best = e.agent;
         best_score = score;
       }
+    }
+    v.resize(out);
+    if (out > t.head) {
+      t.last_key = v.back().key;
     }
     if (best != kNil) {
       return best;
@@ -1000,9 +1098,15 @@ void EngineImpl::Fill(int32_t a) {
           continue;
         }
         const Queue& q = queues_[seat.queue];
-        for (int32_t gi : q.nonempty) {
-          const Group& g = q.groups[gi];
-          if (!SkillsOk(ag, g.sig)) {
+        for (const NonEmpty& ne : q.nonempty) {
+          // The same test as SkillsOk(ag, g.sig), split so that the groups the agent cannot
+          // serve in the queue's own skills are not read, and most others need only the
+          // seat's levels, not the agent's level table.
+          if (!LevelsMeet(seat.levels, ne.need)) {
+            continue;
+          }
+          const Group& g = q.groups[ne.group];
+          if (g.needs.extra.n > 0 && !SkillsOk(ag, g.needs.extra)) {
             continue;
           }
           const int32_t k = TopFor(g, ag.id);
@@ -1033,10 +1137,10 @@ void EngineImpl::Offer(int32_t slot, int32_t a, Decision decision) {
   const Queue& q = queues_[c.queue];
   c.state = CState::kOffered;
   c.agent = a;
-  c.offer_deadline_ms = now_ + q.config.offer_timeout_ms;
+  c.offer_deadline_ms = now_ + q.copies.offer_timeout_ms;
   ++offers_;
   Emit(EventType::kOffered, c).agent = agents_[a].id;
-  if (q.config.strategy == Strategy::kRoundRobin) {
+  if (q.copies.strategy == Strategy::kRoundRobin) {
     const int32_t seat = SeatOf(agents_[a], c.queue);
     if (seat != kNil) {
       agents_[a].seats[seat].last_offer_ms = now_;

@@ -3,6 +3,7 @@
 // is bounds-checked; after reading, the derived indexes are rebuilt and the whole structure
 // is checked, so a corrupt snapshot is an error, never a crash.
 
+#include <algorithm>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -248,6 +249,10 @@ void Io(Ar& ar, Group& g) {
   Io(ar, g.nonempty_pos);
 }
 template <typename Ar>
+void Io(Ar& ar, NonEmpty& n) {
+  Io(ar, n.group);  // need is derived (RebuildAfterRestore)
+}
+template <typename Ar>
 void Io(Ar& ar, ReadyEntry& e) {
   Io(ar, e.key);
   Io(ar, e.agent);
@@ -418,6 +423,7 @@ Status EngineImpl::RebuildAfterRestore() {
   for (size_t i = 0; i < queues_.size(); ++i) {
     Queue& q = queues_[i];
     q.aging = q.config.aging_per_minute;
+    q.copies = CopiesOf(q.config);
     if (q.id == 0) {
       continue;  // removed (CheckStructure checks it against free_queues_)
     }
@@ -434,22 +440,44 @@ Status EngineImpl::RebuildAfterRestore() {
           return bad("groups");
         }
       }
+      q.groups[g].needs = SplitSignature(q, q.groups[g].sig);
       const int64_t hash = HashOf(q.groups[g].sig);
       if (q.group_index.Find(hash) < 0) {
         q.group_index.Insert(hash, static_cast<int32_t>(g));
       }
     }
   }
-  for (const TierList& t : lists_) {
+  for (Queue& q : queues_) {
+    for (NonEmpty& ne : q.nonempty) {
+      if (ne.group < 0 || ne.group >= static_cast<int32_t>(q.groups.size())) {
+        return bad("nonempty groups");
+      }
+      ne.need = q.groups[ne.group].needs.need;
+    }
+  }
+  for (TierList& t : lists_) {
     if (t.queue < 0 || t.queue >= static_cast<int32_t>(queues_.size())) {
       return bad("ready lists");
     }
+    t.last_key = t.entries.empty() ? 0 : t.entries.back().key;
+  }
+  agent_id_.assign(agents_.size(), 0);
+  level_table_.clear();
+  level_slots_ = 0;
+  level_skills_ = 0;
+  for (size_t i = 0; i < agents_.size(); ++i) {
+    SetLevelRow(static_cast<int32_t>(i));
+  }
+  load_capacity_.resize(agents_.size());
+  for (size_t i = 0; i < agents_.size(); ++i) {
+    load_capacity_[i] = {agents_[i].load, agents_[i].capacity};
   }
   for (size_t i = 0; i < agents_.size(); ++i) {
     const Agent& a = agents_[i];
     if (!a.alive) {
       continue;
     }
+    agent_id_[i] = a.id;
     if (a.id <= 0 || agent_index_.Find(a.id) >= 0) {
       return bad("agent ids");
     }
