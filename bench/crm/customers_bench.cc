@@ -4,14 +4,17 @@
 //    rows to de-duplicate) through `kefu import`'s code path (normalisation, ID check digits,
 //    keyed hashes, classification, de-duplication, batched writes) into a fresh SQLite file,
 //    and in the same run `sqlite3 FILE ".import --csv"` of the same file into a bare table —
-//    the floor of what loading those bytes costs.
+//    the floor of what loading those bytes costs. Prints wall time, the CPU seconds the
+//    process used (every thread: on a shared machine wall time also measures the neighbours)
+//    and the database size after the import.
 // 2. Customer 360 by phone: M customers with T transactions each (generated in SQL), then
 //    the full Lookup (profile, cards, loans, 20 transactions, failures, tags, SMS, journey,
 //    follow-ups, owner history) for random mobiles: p50/p99. On SQLite, and on PostgreSQL
 //    when KEFU_TEST_PG_URL is set (scripts/with-postgres sets it).
 //
 // Usage: customers_bench [--import-rows N] [--customers M] [--tx-per-customer T]
-//                        [--lookups K] [--only import|lookup|lookup-pg]
+//                        [--lookups K] [--only import|lookup|lookup-pg] [--no-parse-thread]
+//                        [--batch-rows B]
 // Defaults are small enough for `make bench` (100,000 / 100,000 × 10); the figures
 // use --import-rows 1000000 --customers 1000000 --tx-per-customer 10.
 
@@ -21,6 +24,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <random>
 #include <string>
@@ -41,6 +45,26 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
+}
+
+// CPU seconds (user + system, every thread) this process has used: on a shared machine the
+// wall time says as much about the neighbours as about kefu.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// The database file with its write-ahead log, in MB.
+double DatabaseMb(const std::filesystem::path& db) {
+  std::error_code ec;
+  double bytes = 0;
+  for (const char* suffix : {"", "-wal"}) {
+    auto n = std::filesystem::file_size(db.string() + suffix, ec);
+    bytes += ec ? 0 : static_cast<double>(n);
+  }
+  return bytes / 1e6;
 }
 
 std::string IdNumber(std::mt19937_64& rng) {
@@ -82,12 +106,14 @@ void WriteCsv(const std::string& path, int64_t rows) {
   }
 }
 
-void RunImport(const std::filesystem::path& dir, int64_t rows) {
+void RunImport(const std::filesystem::path& dir, int64_t rows, bool parse_thread,
+               int batch_rows) {
   const std::string csv = (dir / "customers.csv").string();
   WriteCsv(csv, rows);
-  std::printf("== import: %lld rows (%.1f MB CSV, 5 %% duplicates), SQLite synchronous=FULL\n",
-              static_cast<long long>(rows),
-              std::filesystem::file_size(csv) / 1e6);
+  std::printf("== import: %lld rows (%.1f MB CSV, 5 %% duplicates), SQLite synchronous=FULL, "
+              "%d rows per transaction%s\n",
+              static_cast<long long>(rows), std::filesystem::file_size(csv) / 1e6, batch_rows,
+              parse_thread ? "" : ", no parse thread");
   auto db = store::OpenDatabase("sqlite:" + (dir / "import.db").string());
   if (!db.ok() || !store::Migrate(**db, store::KefuMigrations()).ok()) {
     std::fprintf(stderr, "cannot open the benchmark database\n");
@@ -97,27 +123,36 @@ void RunImport(const std::filesystem::path& dir, int64_t rows) {
   IdGenerator ids(&clock, 1);
   crm::ImportOptions options;
   options.pii_key = "benchmark-key";
-  options.batch_rows = 50'000;  // as `kefu import customers` does
+  options.batch_rows = batch_rows;
+  if (!parse_thread) {
+    options.parse_thread_min_bytes = INT64_MAX;
+  }
+  double cpu0 = CpuSeconds();
   auto t0 = Clock::now();
   auto report = crm::ImportCustomersFile(**db, clock, ids, csv, options);
   auto t1 = Clock::now();
+  double cpu1 = CpuSeconds();
   if (!report.ok()) {
     std::fprintf(stderr, "import failed: %s\n", report.status().ToString().c_str());
     std::exit(1);
   }
   const double kefu_s = Seconds(t0, t1);
-  std::printf("kefu import      %8.2f s  %9.0f rows/s  (%lld new, %lld merged, %lld rejected)\n",
+  std::printf("kefu import      %8.2f s  %9.0f rows/s  (%lld new, %lld merged, %lld rejected; "
+              "%.1f s CPU)\n",
               kefu_s, rows / kefu_s, static_cast<long long>(report->inserted),
               static_cast<long long>(report->merged_in_file),
-              static_cast<long long>(report->rejected));
+              static_cast<long long>(report->rejected), cpu1 - cpu0);
+  cpu0 = CpuSeconds();
   t0 = Clock::now();
   auto again = crm::ImportCustomersFile(**db, clock, ids, csv, options);
   t1 = Clock::now();
-  std::printf("kefu re-run      %8.2f s  %9.0f rows/s  (%lld new, %lld updated)\n",
+  cpu1 = CpuSeconds();
+  std::printf("kefu re-run      %8.2f s  %9.0f rows/s  (%lld new, %lld updated; %.1f s CPU)\n",
               Seconds(t0, t1), rows / Seconds(t0, t1),
               static_cast<long long>(again.ok() ? again->inserted : -1),
-              static_cast<long long>(again.ok() ? again->updated : -1));
+              static_cast<long long>(again.ok() ? again->updated : -1), cpu1 - cpu0);
   db->reset();
+  std::printf("database         %8.1f MB\n", DatabaseMb(dir / "import.db"));
 
   const std::string plain = (dir / "plain.db").string();
   std::string cmd = "sqlite3 '" + plain +
@@ -236,6 +271,8 @@ int main(int argc, char** argv) {
   int64_t tx = 10;
   int lookups = 5'000;
   std::string only;
+  bool parse_thread = true;
+  int batch_rows = 50'000;  // as `kefu import customers` does
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -253,6 +290,10 @@ int main(int argc, char** argv) {
       tx = std::stoll(next());
     } else if (a == "--lookups") {
       lookups = std::stoi(next());
+    } else if (a == "--batch-rows") {
+      batch_rows = std::stoi(next());
+    } else if (a == "--no-parse-thread") {
+      parse_thread = false;
     } else if (a == "--only") {
       only = next();
     } else {
@@ -265,7 +306,7 @@ int main(int argc, char** argv) {
   fs::path dir = fs::temp_directory_path() / ("kefu_customers_bench_" + std::to_string(getpid()));
   fs::create_directories(dir);
   if (only.empty() || only == "import") {
-    kefu::RunImport(dir, import_rows);
+    kefu::RunImport(dir, import_rows, parse_thread, batch_rows);
   }
   if (only.empty() || only == "lookup") {
     kefu::RunLookup("SQLite", "sqlite:" + (dir / "lookup.db").string(), customers, tx, lookups);

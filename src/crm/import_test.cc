@@ -147,6 +147,82 @@ TEST_F(ImportTest, CsvWithChineseHeadersNormalisesDeduplicatesAndReportsBadRows)
   EXPECT_EQ(Count("SELECT COUNT(*) FROM customer_keys"), 4);
 }
 
+TEST_F(ImportTest, ParserThreadGivesTheSameResultAsInline) {
+  // Many small batches through the two-thread pipeline: the same counts, the same issues in
+  // the same order, progress after every batch, and the same rows as reading inline.
+  std::string csv = "姓名,手机号码,身份证号,标签\n";
+  for (int i = 0; i < 60; ++i) {
+    if (i % 7 == 3) {
+      csv += "坏行" + std::to_string(i) + ",123,,\n";  // bad mobile: rejected
+    } else if (i % 5 == 4) {
+      csv += "重复" + std::to_string(i) + ",1380000" + std::to_string(1000 + i - 4) + ",,b\n";
+    } else {
+      csv += "客户" + std::to_string(i) + ",1380000" + std::to_string(1000 + i) + "," +
+             ValidId("1101051990030" + std::to_string(7000 + i)) + ",a\n";
+    }
+  }
+  options_.batch_rows = 4;
+  auto run = [&](int64_t min_bytes, std::vector<std::pair<int64_t, int64_t>>* progress) {
+    options_.parse_thread_min_bytes = min_bytes;
+    issues_.clear();
+    return ImportCustomers(
+        *db_, clock_, ids_, "p.csv", csv, options_,
+        [&](const ImportIssue& i) { issues_.push_back(i); },
+        [&](int64_t done, int64_t total) { progress->emplace_back(done, total); });
+  };
+  std::vector<std::pair<int64_t, int64_t>> inline_progress;
+  auto inline_report = run(int64_t{1} << 40, &inline_progress);
+  ASSERT_TRUE(inline_report.ok()) << inline_report.status().ToString();
+  std::vector<ImportIssue> inline_issues = issues_;
+  auto dump = [&] {
+    auto rows = db_->Query(
+        "SELECT c.name, c.mobile, c.birth_date, (SELECT COUNT(*) FROM customer_keys k WHERE "
+        "k.customer_id = c.id), (SELECT COUNT(*) FROM customer_tags t WHERE t.customer_id = c.id) "
+        "FROM customers c ORDER BY c.mobile");
+    EXPECT_TRUE(rows.ok());
+    std::string out;
+    for (const store::Row& r : *rows) {
+      out += r.Text(0) + "|" + r.Text(1) + "|" + r.OptText(2).value_or("") + "|" +
+             std::to_string(r.Int64(3)) + "|" + std::to_string(r.Int64(4)) + "\n";
+    }
+    return out;
+  };
+  const std::string inline_rows = dump();
+  Exec("DELETE FROM customer_tags");
+  Exec("DELETE FROM customer_keys");
+  Exec("DELETE FROM customers");
+
+  std::vector<std::pair<int64_t, int64_t>> threaded_progress;
+  auto threaded_report = run(0, &threaded_progress);
+  ASSERT_TRUE(threaded_report.ok()) << threaded_report.status().ToString();
+  EXPECT_EQ(threaded_report->rows, inline_report->rows);
+  EXPECT_EQ(threaded_report->inserted, inline_report->inserted);
+  EXPECT_EQ(threaded_report->merged_in_file, inline_report->merged_in_file);
+  EXPECT_EQ(threaded_report->rejected, inline_report->rejected);
+  EXPECT_EQ(threaded_report->warnings, inline_report->warnings);
+  EXPECT_GT(inline_report->rejected, 0);
+  EXPECT_GT(inline_report->merged_in_file, 0);
+  ASSERT_EQ(issues_.size(), inline_issues.size());
+  for (size_t i = 0; i < issues_.size(); ++i) {
+    EXPECT_EQ(issues_[i].line, inline_issues[i].line) << i;
+    // (Reasons name customer ids, which differ between the two runs.)
+    EXPECT_EQ(issues_[i].reason.substr(0, issues_[i].reason.find('#')),
+              inline_issues[i].reason.substr(0, inline_issues[i].reason.find('#')))
+        << i;
+    EXPECT_EQ(issues_[i].column, inline_issues[i].column) << i;
+    EXPECT_EQ(issues_[i].warning, inline_issues[i].warning) << i;
+  }
+  EXPECT_EQ(threaded_progress, inline_progress);
+  EXPECT_GT(threaded_progress.size(), 10u);
+  EXPECT_EQ(dump(), inline_rows);
+
+  // And a re-run through the pipeline changes nothing.
+  auto again = run(0, &threaded_progress);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->inserted, 0);
+  EXPECT_EQ(again->updated, 0);
+}
+
 TEST_F(ImportTest, Gb18030CsvIsConverted) {
   // "姓名,手机\n张三,13812345678\n" in GB18030.
   std::string csv = "\xD0\xD5\xC3\xFB,\xCA\xD6\xBB\xFA\n\xD5\xC5\xC8\xFD,13812345678\n";

@@ -62,6 +62,10 @@ struct ImportOptions {
   int batch_rows = 5000;  // rows per database transaction
   bool dry_run = false;   // check and count everything, write nothing
   int max_issues_kept = 1000;  // issues returned in the report (all go to the error file)
+  // Files at least this large (bytes) are read and normalised on a second thread while the
+  // calling thread matches and writes the previous batch. Issue and progress callbacks still
+  // run on the calling thread, in file order.
+  int64_t parse_thread_min_bytes = 4 << 20;
 };
 
 // One problem with one row: rejected rows (warning = false) and kept rows with a note
