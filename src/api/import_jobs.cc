@@ -49,6 +49,8 @@ Result<int64_t> ImportJobs::Submit(ImportJobSpec spec) {
   job.view.dry_run = spec.options.dry_run;
   job.view.created_ms = clock_->NowMs();
   job.spec = std::move(spec);
+  job.spec.options.job_id = id;  // the import_jobs row gets the id the uploader holds
+  job.spec.options.cancel = &stopping_;
   jobs_.emplace(id, std::move(job));
   queue_.push_back(id);
   // Forget the oldest finished jobs beyond the ones kept for the page.
@@ -136,6 +138,9 @@ void ImportJobs::Run(Job& job) {
       job.view.status = "done";
       report->issues.clear();  // kept once, in view.issues
       job.view.report = std::move(report).value();
+    } else if (stopping_ && report.status().code() == StatusCode::kAborted) {
+      job.view.status = "cancelled";
+      job.view.error = report.status().message();
     } else {
       job.view.status = "failed";
       job.view.error = report.status().message();

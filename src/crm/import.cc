@@ -541,7 +541,7 @@ class Importer {
     apply_headers_ = header_of_field_;
     KEFU_RETURN_IF_ERROR(LoadReference());
     if (!options_.dry_run) {
-      report_.job_id = ids_.Next();
+      report_.job_id = options_.job_id != 0 ? options_.job_id : ids_.Next();
       KEFU_RETURN_IF_ERROR(
           db_.Exec("INSERT INTO import_jobs (id, kind, file_name, file_sha256, status, "
                    "started_by, started_ms) VALUES ($1, 'customers', $2, $3, 'running', $4, $5)",
@@ -1269,6 +1269,11 @@ class Importer {
         }
         if (batch.end) {
           return OkStatus();
+        }
+        if (options_.cancel != nullptr && options_.cancel->load()) {
+          return Status(StatusCode::kAborted,
+                        "the import was stopped after " + std::to_string(report_.rows) +
+                            " rows; the rows written stay, run the file again to finish");
         }
       }
     }();

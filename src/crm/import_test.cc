@@ -1,6 +1,8 @@
 #include "kefu/crm/import.h"
 
 #include <gtest/gtest.h>
+
+#include <atomic>
 #include <zip.h>
 
 #include <fstream>
@@ -339,6 +341,30 @@ TEST_F(ImportTest, DryRunWritesNothing) {
   EXPECT_EQ(r->inserted, 1);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM customers"), 0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM import_jobs"), 0);
+}
+
+// A stopped import keeps the batches it wrote, records the job as failed under the id the
+// caller chose, and a re-run of the file finishes the job.
+TEST_F(ImportTest, CancelStopsAfterTheBatchAndARerunFinishes) {
+  std::string csv = "姓名,手机\n";
+  for (int i = 0; i < 10; ++i) {
+    csv += "客户" + std::to_string(i) + ",1380000000" + std::to_string(i) + "\n";
+  }
+  std::atomic<bool> cancel{true};
+  options_.batch_rows = 4;
+  options_.cancel = &cancel;
+  options_.job_id = 777;
+  auto r = Import("a.csv", csv);
+  EXPECT_EQ(r.status().code(), StatusCode::kAborted) << r.status().ToString();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM customers"), 4);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM import_jobs WHERE id = 777 AND status = 'failed'"), 1);
+  cancel = false;
+  options_.job_id = 0;
+  r = Import("a.csv", csv);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->inserted, 6);
+  EXPECT_EQ(r->unchanged, 4);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM customers"), 10);
 }
 
 TEST_F(ImportTest, RulesFromToml) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -66,6 +67,13 @@ struct ImportOptions {
   // calling thread matches and writes the previous batch. Issue and progress callbacks still
   // run on the calling thread, in file order.
   int64_t parse_thread_min_bytes = 4 << 20;
+  // The import_jobs row's id; 0 lets the import take the next id (a background job passes
+  // the id it already gave the uploader).
+  int64_t job_id = 0;
+  // When set and it becomes true, the import stops after the batch it is writing: the batches
+  // written so far stay (re-running the file finishes the job), the job is recorded as
+  // failed and the call returns kAborted.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // One problem with one row: rejected rows (warning = false) and kept rows with a note
