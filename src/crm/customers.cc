@@ -299,6 +299,17 @@ Status LoadService(store::Session& s, int64_t now_ms, Customer360& c) {
     c.surveys.push_back(
         {r.Int64(0), r.Text(1), r.Text(2), r.Int64(3), r.OptText(4), r.Int64(5)});
   }
+  // The newest NPS among the newest answers is the newest NPS of all; only a customer whose
+  // last kRecentItems answers hold none needs another query.
+  for (const SurveyAnswer& a : c.surveys) {
+    if (a.kind == "nps") {
+      c.latest_nps = a.score;
+      return OkStatus();
+    }
+  }
+  if (static_cast<int64_t>(c.surveys.size()) < n) {
+    return OkStatus();  // every answer is in the list: there is no NPS
+  }
   KEFU_ASSIGN_OR_RETURN(std::optional<store::Row> nps,
                         s.QueryOne("SELECT score FROM surveys WHERE customer_id = $1 AND "
                                    "kind = 'nps' ORDER BY answered_ms DESC, id DESC LIMIT 1",

@@ -188,6 +188,21 @@ TEST_F(IngestTest, ServiceHistoryReachesThe360) {
   EXPECT_EQ(c->complaints.size(), 1u);
   EXPECT_EQ(c->complaints_12m, 0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM tickets"), 2);
+
+  // Ten CSAT answers newer than the last NPS push it out of the list; it is still the
+  // latest NPS.
+  std::string csat = R"({"items": [)";
+  for (int i = 0; i < 10; ++i) {
+    csat += std::string(i ? "," : "") + R"({"cif": "C7", "external_ref": "CS-)" +
+            std::to_string(i) + R"(", "kind": "csat", "channel": "voice", "score": 5,
+            "answered_ms": )" + std::to_string(1767300000000 + i) + "}";
+  }
+  ASSERT_TRUE(Apply("surveys", "s2", csat + "]}").ok());
+  c = customers.Lookup(LookupKey::Cif("C7"), false);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->surveys.size(), 10u);
+  EXPECT_EQ(c->surveys[0].kind, "csat");
+  EXPECT_EQ(c->latest_nps, 9);
 }
 
 }  // namespace
