@@ -159,6 +159,25 @@ Result<size_t> Offset(const Ctx& ctx) {
   return offset;
 }
 
+// One page of an offset-paged list: `items` was read with limit + 1 rows, so an extra row
+// means there is a next page, whose cursor is its offset.
+template <typename T, typename ToJson>
+Reply OffsetPage(std::vector<T> items, size_t limit, size_t offset, int64_t total,
+                 ToJson to_json) {
+  json::value next = nullptr;
+  if (items.size() > limit) {
+    items.resize(limit);
+    next = json::string(std::to_string(offset + limit));
+  }
+  json::array out;
+  for (const T& item : items) {
+    out.push_back(to_json(item));
+  }
+  Reply reply;
+  reply.body = json::object{{"items", std::move(out)}, {"next_cursor", next}, {"total", total}};
+  return reply;
+}
+
 // GET /api/v1/kb/entries?kind=&category=&limit=&cursor=<offset>
 Result<Reply> ListEntries(Ctx& ctx) {
   KEFU_ASSIGN_OR_RETURN(size_t offset, Offset(ctx));
@@ -168,19 +187,8 @@ Result<Reply> ListEntries(Ctx& ctx) {
   KEFU_ASSIGN_OR_RETURN(std::vector<kb::Entry> entries,
                         ctx.api.kb().List(kind, category, limit + 1, offset));
   KEFU_ASSIGN_OR_RETURN(int64_t total, ctx.api.kb().Count(kind, category));
-  json::value next = nullptr;
-  if (entries.size() > limit) {
-    entries.resize(limit);
-    next = json::string(std::to_string(offset + limit));
-  }
-  json::array items;
-  for (const kb::Entry& e : entries) {
-    items.push_back(EntryJson(e));
-  }
-  Reply reply;
-  reply.body =
-      json::object{{"items", std::move(items)}, {"next_cursor", next}, {"total", total}};
-  return reply;
+  return OffsetPage(std::move(entries), limit, offset, total,
+                    [](const kb::Entry& e) { return EntryJson(e); });
 }
 
 // GET /api/v1/kb/categories
@@ -314,18 +322,8 @@ Result<Reply> ListErrorCodes(Ctx& ctx) {
   KEFU_ASSIGN_OR_RETURN(std::vector<kb::ErrorCode> codes,
                         ctx.api.kb().ListErrorCodes(category, q, limit + 1, offset));
   KEFU_ASSIGN_OR_RETURN(int64_t total, ctx.api.kb().CountErrorCodes(category, q));
-  json::value next = nullptr;
-  if (codes.size() > limit) {
-    codes.resize(limit);
-    next = json::string(std::to_string(offset + limit));
-  }
-  json::array items;
-  for (const kb::ErrorCode& c : codes) {
-    items.push_back(ErrorCodeJson(c));
-  }
-  Reply reply;
-  reply.body = json::object{{"items", std::move(items)}, {"next_cursor", next}, {"total", total}};
-  return reply;
+  return OffsetPage(std::move(codes), limit, offset, total,
+                    [](const kb::ErrorCode& c) { return ErrorCodeJson(c); });
 }
 
 // PUT /api/v1/kb/error-codes/{code}: creates or edits; `version` guards against lost updates,

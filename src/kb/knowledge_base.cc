@@ -442,17 +442,9 @@ Status KnowledgeBase::LoadLocked() const {
       entries.push_back(EntryFromRow(r));
     }
     KEFU_ASSIGN_OR_RETURN(store::Rows ec,
-                          s.Query("SELECT code, reason, advice, channel, category, updated_ms "
-                                  "FROM error_codes ORDER BY code"));
+                          s.Query(std::string(kErrorCodeSelect) + " ORDER BY e.code"));
     for (const store::Row& r : ec) {
-      ErrorCode c;
-      c.code = r.Text(0);
-      c.reason = r.Text(1);
-      c.advice = r.Text(2);
-      c.channel = r.Text(3);
-      c.category = r.Text(4);
-      c.updated_ms = r.Int64(5);
-      codes.push_back(std::move(c));
+      codes.push_back(ErrorCodeFromRow(r));
     }
     return OkStatus();
   }));

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { kScreenshotDir, kTimeoutMs, launchBrowser, mustEnv } from './lib.mjs';
+import { kScreenshotDir, launchBrowser, mustEnv, openPage as openPageIn } from './lib.mjs';
 
 const kUrl = mustEnv('KEFU_URL');
 const kAgentPassword = mustEnv('KEFU_AGENT_PASSWORD');
@@ -23,25 +23,8 @@ after(async () => {
   await browser?.close();
 });
 
-async function openPage(t) {
-  const context = await browser.newContext({
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-    viewport: { width: 1366, height: 900 },
-  });
-  context.setDefaultTimeout(kTimeoutMs);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) {
-      problems.push(`console error: ${msg.text()}`);
-    }
-  });
-  t.after(async () => {
-    await context.close();
-  });
-  return { page, problems };
+function openPage(t) {
+  return openPageIn(browser, t, { width: 1366, height: 900 });
 }
 
 async function login(page, username, password) {

@@ -16,6 +16,29 @@ export function mustEnv(name) {
   return value;
 }
 
+/**
+ * A fresh browser context (no cookies, no localStorage), closed when test `t` ends, and a page
+ * whose exceptions and console errors land in `problems`. The browser logs every non-2xx
+ * response (the expected 401 of /auth/me before login, failed logins); anything else logged as
+ * an error — an exception, a CSP violation, a missing asset — is a bug.
+ */
+export async function openPage(browser, t, viewport) {
+  const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport });
+  context.setDefaultTimeout(kTimeoutMs);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) {
+      problems.push(`console error: ${msg.text()}`);
+    }
+  });
+  t.after(async () => {
+    await context.close();
+  });
+  return { context, page, problems };
+}
+
 // launch() gives Chromium a fresh temporary --user-data-dir of its own (under $TMPDIR, which
 // run.sh points at its temp dir) and removes it on close; Playwright refuses a --user-data-dir
 // in args, so none is passed here.

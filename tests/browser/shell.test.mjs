@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { kScreenshotDir, kTimeoutMs, launchBrowser, mustEnv } from './lib.mjs';
+import { kScreenshotDir, launchBrowser, mustEnv, openPage as openPageIn } from './lib.mjs';
 
 const kUrl = mustEnv('KEFU_URL');
 const kAgentPassword = mustEnv('KEFU_AGENT_PASSWORD');
@@ -25,35 +25,16 @@ after(async () => {
   await browser?.close();
 });
 
-/** A fresh browser context (no cookies, no localStorage) and a page that records errors. */
+/** A page (see lib.mjs) that also records any request not served by kefu itself. */
 async function openPage(t) {
-  const context = await browser.newContext({
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-    viewport: { width: 1280, height: 800 },
-  });
-  context.setDefaultTimeout(kTimeoutMs);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (msg) => {
-    // The browser logs every non-2xx response (the expected 401 of /auth/me before login,
-    // the failed logins); anything else logged as an error — an exception, a CSP
-    // violation, a missing asset — is a bug.
-    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) {
-      problems.push(`console error: ${msg.text()}`);
-    }
-  });
-  page.on('request', (req) => {
+  const opened = await openPageIn(browser, t, { width: 1280, height: 800 });
+  opened.page.on('request', (req) => {
     // Everything must come from kefu itself: no CDN, no web fonts.
     if (!req.url().startsWith(kUrl) && !req.url().startsWith('data:')) {
-      problems.push(`request outside kefu: ${req.url()}`);
+      opened.problems.push(`request outside kefu: ${req.url()}`);
     }
   });
-  t.after(async () => {
-    await context.close();
-  });
-  return { context, page, problems };
+  return opened;
 }
 
 async function login(page, username, password) {

@@ -235,10 +235,3 @@ export function submitImportJob(file: Blob, fileName: string, dryRun: boolean):
 export function getImportJob(id: string): Promise<ImportJob> {
   return request('GET', `/customers/import-jobs/${id}`);
 }
-
-export function importCustomers(fileName: string, contentBase64: string, dryRun: boolean):
-    Promise<ImportResult> {
-  return request('POST', '/customers/import', {
-    body: { file_name: fileName, content_base64: contentBase64, dry_run: dryRun },
-  });
-}
