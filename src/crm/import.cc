@@ -995,6 +995,13 @@ class Importer {
   // Merges the row into the customer's record; returns whether anything changed.
   bool Merge(const Parsed& p, Pending& target) {
     bool changed = false;
+    // The ID type describes the ID number: a customer's first number brings its type (over
+    // the resident_id default).
+    if (!target.rec.v[kIdNumber] && p.rec.v[kIdNumber] &&
+        target.rec.v[kIdType] != p.rec.v[kIdType]) {
+      target.rec.v[kIdType] = p.rec.v[kIdType];
+      changed = true;
+    }
     for (int f = 0; f < kStored; ++f) {
       const auto& incoming = p.rec.v[f];
       if (!incoming) {
@@ -1093,8 +1100,22 @@ class Importer {
     ++report_.owners_assigned;
   }
 
-  Status LoadExisting(const std::vector<int64_t>& ids,
-                      std::unordered_map<int64_t, Pending>& pending) {
+  Status LoadExisting(std::vector<int64_t> ids, std::unordered_map<int64_t, Pending>& pending) {
+    if (!dry_records_.empty()) {
+      std::erase_if(ids, [&](int64_t id) {
+        auto it = dry_records_.find(id);
+        if (it == dry_records_.end()) {
+          return false;
+        }
+        Pending& t = pending[id];
+        t.id = id;
+        t.rec = it->second;
+        if (t.rec.v[kOwner]) {
+          t.previous_owner = std::strtoll(t.rec.v[kOwner]->c_str(), nullptr, 10);
+        }
+        return true;
+      });
+    }
     if (ids.empty()) {
       return OkStatus();
     }
@@ -1305,7 +1326,7 @@ class Importer {
       }
     }
     std::unordered_map<int64_t, Pending> pending;
-    KEFU_RETURN_IF_ERROR(LoadExisting(to_load, pending));
+    KEFU_RETURN_IF_ERROR(LoadExisting(std::move(to_load), pending));
     // Pass 2: in file order.
     const int64_t now = clock_.NowMs();
     std::vector<int64_t> order;
@@ -1323,6 +1344,14 @@ class Importer {
         t.changed = true;
         t.rec.v[kConsent] = "{}";
         Merge(p, t);
+        // The stored defaults, now rather than at the INSERT, so that a later row of the file
+        // meets the same record whether it comes in this batch or a later one.
+        for (auto [f, value] : {std::pair{kIdType, "resident_id"}, std::pair{kTier, "standard"},
+                                std::pair{kScript, "simplified"}}) {
+          if (!t.rec.v[f]) {
+            t.rec.v[f] = value;
+          }
+        }
         if (!t.rec.v[kOwner]) {
           AssignOwner(t);
         } else {
@@ -1331,7 +1360,7 @@ class Importer {
         if (t.rec.v[kOwner]) {
           t.owner_changed = true;
         }
-        touched_.emplace(t.id, p.line);
+        touched_.emplace(t.id, Touch{p.line, Touch::kInserted});
         order.push_back(t.id);
         pending.emplace(t.id, std::move(t));
         ++report_.inserted;
@@ -1346,7 +1375,8 @@ class Importer {
       bool repeat = first != touched_.end();
       if (repeat) {
         ++report_.merged_in_file;
-        Issue(p.line, -1, "与第 " + std::to_string(first->second) + " 行是同一客户, 已合并", "", true);
+        Issue(p.line, -1, "与第 " + std::to_string(first->second.line) + " 行是同一客户, 已合并",
+              "", true);
       }
       std::optional<std::string> owner_before = t.rec.v[kOwner];
       bool changed = Merge(p, t);
@@ -1360,22 +1390,31 @@ class Importer {
         t.owner_changed = true;
       }
       if (!repeat) {
-        touched_.emplace(id, p.line);
+        touched_.emplace(id, Touch{p.line, changed ? Touch::kUpdated : Touch::kUnchanged});
         if (changed) {
           ++report_.updated;
         } else {
           ++report_.unchanged;
         }
-      } else if (changed && !t.is_new && !t.changed) {
-        ++report_.updated;  // the first row left it unchanged, this one changed it
+      } else if (changed && first->second.count == Touch::kUnchanged) {
+        // The first row left it unchanged, this one changed it. (A customer this file created
+        // in an earlier batch stays counted as new.)
+        ++report_.updated;
         --report_.unchanged;
+        first->second.count = Touch::kUpdated;
       }
       if (changed && !t.changed) {
         t.changed = true;
         order.push_back(id);
       }
     }
-    if (options_.dry_run || order.empty()) {
+    if (options_.dry_run) {
+      for (int64_t id : order) {
+        dry_records_[id] = std::move(pending.at(id).rec);
+      }
+      return OkStatus();
+    }
+    if (order.empty()) {
       return OkStatus();
     }
     return db_.Transact([&](store::Session& s) -> Status {
@@ -1533,7 +1572,16 @@ class Importer {
   std::string lookup_;                       // applying side: "kind:key" scratch for Resolve
   std::unordered_map<const char*, std::string> insert_sql_;  // see InsertRows
   std::unordered_map<std::string, int64_t> keys_;  // "kind:key" → customer
-  std::unordered_map<int64_t, int64_t> touched_;   // customer → first line of this file
+  // How this file first counted a customer: the line, and whether it was new, updated or
+  // unchanged then (a later row that changes an unchanged customer makes it an update).
+  struct Touch {
+    int64_t line = 0;
+    enum Count : uint8_t { kInserted, kUpdated, kUnchanged } count = kInserted;
+  };
+  std::unordered_map<int64_t, Touch> touched_;
+  // Dry run: the customers this file would create or change, as they would be after it. The
+  // database never holds that state, and a later batch may name them again.
+  std::unordered_map<int64_t, Record> dry_records_;
   std::multimap<int64_t, int64_t> owner_load_;     // customers held → agent
   bool owners_full_reported_ = false;
 };

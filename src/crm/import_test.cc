@@ -343,6 +343,81 @@ TEST_F(ImportTest, DryRunWritesNothing) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM import_jobs"), 0);
 }
 
+// A file whose duplicates fall in different batches: the dry run sees the customers the
+// earlier batches would create (it used to fail with "customer was not loaded"), and the
+// counts and issues are those of the real run, whatever the batch size.
+TEST_F(ImportTest, BatchBoundariesChangeNothing) {
+  const std::string csv =
+      "姓名,手机号码,邮箱,证件类型,证件号码,客户等级\n"
+      "甲,13800000001,,,,\n"                         // 2: new, no ID number
+      "乙,13800000002,b@example.cn,,,\n"             // 3: new
+      "甲,13800000001,a@example.cn,护照,E1234567,\n"  // 4: same as 2, adds e-mail, passport
+      "乙,13800000002,,,,金卡\n"                      // 5: same as 3, tier differs (default kept)
+      "丙,13800000003,,,,\n"                         // 6: new
+      "乙,13800000002,b@example.cn,,,\n";            // 7: same as 3, nothing new
+  struct Run {
+    ImportReport report;
+    std::vector<std::string> issues;
+  };
+  auto run = [&](int batch_rows, bool dry_run) {
+    options_.batch_rows = batch_rows;
+    options_.dry_run = dry_run;
+    Run out;
+    auto r = Import("b.csv", csv);
+    EXPECT_TRUE(r.ok()) << "batch " << batch_rows << (dry_run ? " dry run: " : ": ")
+                        << r.status().ToString();
+    if (r.ok()) {
+      out.report = *r;
+    }
+    for (const ImportIssue& i : issues_) {
+      out.issues.push_back(std::to_string(i.line) + ":" + i.column + ":" +
+                           i.reason.substr(0, i.reason.find('#')));
+    }
+    return out;
+  };
+  auto clear = [&] {
+    Exec("DELETE FROM customer_tags");
+    Exec("DELETE FROM customer_keys");
+    Exec("DELETE FROM customers");
+  };
+  Run whole = run(1000, false);
+  EXPECT_EQ(whole.report.inserted, 3);
+  EXPECT_EQ(whole.report.updated, 0);
+  EXPECT_EQ(whole.report.unchanged, 0);
+  EXPECT_EQ(whole.report.merged_in_file, 3);
+  auto stored = [&] {
+    auto rows = db_->Query("SELECT name, id_type, id_number, tier, email FROM customers "
+                           "ORDER BY mobile");
+    EXPECT_TRUE(rows.ok());
+    std::string out;
+    for (const store::Row& r : *rows) {
+      out += r.Text(0) + "|" + r.Text(1) + "|" + r.OptText(2).value_or("") + "|" + r.Text(3) +
+             "|" + r.OptText(4).value_or("") + "\n";
+    }
+    return out;
+  };
+  const std::string whole_rows = stored();
+  // The passport number came with its type, over the resident_id default.
+  EXPECT_EQ(whole_rows,
+            "甲|passport|E1234567|standard|a@example.cn\n乙|resident_id||standard|b@example.cn\n"
+            "丙|resident_id||standard|\n");
+  for (int batch : {1, 2, 3}) {
+    clear();
+    Run dry = run(batch, true);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM customers"), 0);
+    Run real = run(batch, false);
+    for (const Run* r : {&dry, &real}) {
+      EXPECT_EQ(r->report.inserted, whole.report.inserted) << batch;
+      EXPECT_EQ(r->report.updated, whole.report.updated) << batch;
+      EXPECT_EQ(r->report.unchanged, whole.report.unchanged) << batch;
+      EXPECT_EQ(r->report.merged_in_file, whole.report.merged_in_file) << batch;
+      EXPECT_EQ(r->report.warnings, whole.report.warnings) << batch;
+      EXPECT_EQ(r->issues, whole.issues) << batch;
+    }
+    EXPECT_EQ(stored(), whole_rows) << batch;
+  }
+}
+
 // A stopped import keeps the batches it wrote, records the job as failed under the id the
 // caller chose, and a re-run of the file finishes the job.
 TEST_F(ImportTest, CancelStopsAfterTheBatchAndARerunFinishes) {
