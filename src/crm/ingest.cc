@@ -245,12 +245,38 @@ Result<IngestResponse> Ingest::Apply(std::string_view kind, std::string_view key
                                                    "mobile_banking", "quick_pay", "counter"},
                                        "all"));
         KEFU_ASSIGN_OR_RETURN(std::optional<std::string> category, it.OptStr("category", 32));
-        return s.Exec("INSERT INTO error_codes (code, reason, advice, channel, category, "
-                      "updated_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO UPDATE "
-                      "SET reason = excluded.reason, advice = excluded.advice, "
-                      "channel = excluded.channel, category = excluded.category, "
-                      "updated_ms = excluded.updated_ms",
-                      {code, reason, advice, channel, category.value_or("other"), t})
+        const std::string cat = category.value_or("other");
+        // Like an edit on the knowledge page: an unchanged code writes nothing, a change
+        // writes the code and its next version (error_code_versions), by the feed's token.
+        KEFU_ASSIGN_OR_RETURN(
+            std::optional<store::Row> current,
+            s.QueryOne("SELECT reason, advice, channel, category FROM error_codes WHERE code = $1",
+                       {code}));
+        if (current && current->Text(0) == reason && current->Text(1) == advice &&
+            current->Text(2) == channel && current->Text(3) == cat) {
+          return OkStatus();
+        }
+        KEFU_ASSIGN_OR_RETURN(
+            int64_t last,
+            s.QueryInt64(
+                "SELECT COALESCE(max(version), 0) FROM error_code_versions WHERE code = $1",
+                {code}));
+        KEFU_RETURN_IF_ERROR(
+            s.Exec("INSERT INTO error_codes (code, reason, advice, channel, category, "
+                   "updated_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO UPDATE "
+                   "SET reason = excluded.reason, advice = excluded.advice, "
+                   "channel = excluded.channel, category = excluded.category, "
+                   "updated_ms = excluded.updated_ms",
+                   {code, reason, advice, channel, cat, t})
+                .status());
+        boost::json::object entry{{"code", code},         {"reason", reason},
+                                  {"advice", advice},     {"channel", channel},
+                                  {"category", cat},      {"updated_ms", t}};
+        return s
+            .Exec("INSERT INTO error_code_versions (code, version, action, changed_by, "
+                  "changed_ms, entry) VALUES ($1, $2, $3, $4, $5, $6)",
+                  {code, last + 1, current ? "update" : "create", std::string(actor), t,
+                   boost::json::serialize(entry)})
             .status();
       };
     } else if (kind == "cards") {

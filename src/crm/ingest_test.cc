@@ -32,6 +32,37 @@ class IngestTest : public ::testing::Test {
   Ingest ingest_{nullptr, &clock_, &ids_, kKey};
 };
 
+// Error codes from the bank's feed keep a history like edits on the knowledge page: a new
+// code is version 1 (create), a changed one the next version (update) by the feed's token,
+// and sending the same code again writes nothing.
+TEST_F(IngestTest, ErrorCodesFromTheFeedWriteVersions) {
+  ingest_ = Ingest(db_.get(), &clock_, &ids_, kKey);
+  auto r = Apply("error_codes", "v1",
+                 R"({"items": [{"code": "51", "reason": "余额不足", "advice": "请还款后再试"}]})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  r = Apply("error_codes", "v2",
+            R"({"items": [{"code": "51", "reason": "余额不足", "advice": "请还款后再试"}]})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM error_code_versions WHERE code = '51'"), 1);
+  r = Apply("error_codes", "v3",
+            R"({"items": [{"code": "51", "reason": "可用余额不足", "advice": "请还款后再试",
+                           "channel": "pos"}]})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto rows = db_->Query(
+      "SELECT version, action, changed_by, entry FROM error_code_versions WHERE code = '51' "
+      "ORDER BY version");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].Int64(0), 1);
+  EXPECT_EQ((*rows)[0].Text(1), "create");
+  EXPECT_EQ((*rows)[1].Int64(0), 2);
+  EXPECT_EQ((*rows)[1].Text(1), "update");
+  EXPECT_EQ((*rows)[1].Text(2), "token:feed");
+  EXPECT_NE((*rows)[1].Text(3).find("可用余额不足"), std::string::npos);
+  EXPECT_NE((*rows)[1].Text(3).find("\"channel\":\"pos\""), std::string::npos);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM error_codes WHERE code = '51' AND channel = 'pos'"), 1);
+}
+
 TEST_F(IngestTest, CustomersThenProductsAndActivity) {
   ingest_ = Ingest(db_.get(), &clock_, &ids_, kKey);
   auto r = Apply("customers", "k1",
