@@ -974,14 +974,27 @@ Status KnowledgeBase::DeleteErrorCode(std::string_view raw, std::string_view act
       return NotFoundError("error code " + code + " not found");
     }
     ErrorCode c = ErrorCodeFromRow(*row);
+    // Everything that shows the code's text in a customer's history keeps it: failed
+    // transactions (a foreign key), SMS messages and self-service steps. (The last two have
+    // no index on error_code: a delete is rare and scans them once.)
     KEFU_ASSIGN_OR_RETURN(
-        int64_t used,
-        s.QueryInt64("SELECT count(*) FROM transactions WHERE error_code = $1", {code}));
-    if (used > 0) {
+        std::optional<store::Row> uses,
+        s.QueryOne("SELECT (SELECT count(*) FROM transactions WHERE error_code = $1), "
+                   "(SELECT count(*) FROM sms_messages WHERE error_code = $1), "
+                   "(SELECT count(*) FROM journey_events WHERE error_code = $1)",
+                   {code}));
+    std::string named;
+    const char* what[] = {" transaction(s)", " SMS message(s)", " self-service step(s)"};
+    for (int i = 0; i < 3; ++i) {
+      if (uses->Int64(i) > 0) {
+        named += (named.empty() ? "" : ", ") + std::to_string(uses->Int64(i)) + what[i];
+      }
+    }
+    if (!named.empty()) {
       return Status(StatusCode::kFailedPrecondition,
-                    "error code " + code + " is named by " + std::to_string(used) +
-                        " transaction(s) and cannot be deleted; edit it instead "
-                        "(已有交易记录引用此错误代码，不能删除)",
+                    "error code " + code + " is named by " + named +
+                        " and cannot be deleted; edit it instead "
+                        "(已有交易、短信或自助记录引用此错误代码，不能删除)",
                     "code");
     }
     KEFU_ASSIGN_OR_RETURN(

@@ -467,6 +467,23 @@ TEST_F(KnowledgeBaseTest, ErrorCodesAreEditableWithHistory) {
   EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(refused.field(), "code");
   EXPECT_NE(refused.message().find("1 transaction"), std::string::npos);
+  // So can a code named only by an SMS message or a self-service step.
+  ASSERT_TRUE(db_->Exec("INSERT INTO sms_messages (id, customer_id, mobile_masked, kind, text, "
+                        "error_code, sent_ms) VALUES (1, 1, '138****0000', 'failure', '交易失败', "
+                        "'E2001', 0)")
+                  .ok());
+  refused = kb_->DeleteErrorCode("E2001", "admin");
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.message().find("1 SMS message"), std::string::npos) << refused.message();
+  ASSERT_TRUE(db_->Exec("DELETE FROM sms_messages").ok());
+  ASSERT_TRUE(db_->Exec("INSERT INTO journey_events (id, customer_id, channel, step, outcome, "
+                        "error_code, occurred_ms) VALUES (1, 1, 'app', 'transfer', 'failed', "
+                        "'E2001', 0)")
+                  .ok());
+  refused = kb_->DeleteErrorCode("E2001", "admin");
+  EXPECT_NE(refused.message().find("1 self-service step"), std::string::npos)
+      << refused.message();
+  ASSERT_TRUE(db_->Exec("DELETE FROM journey_events").ok());
   auto none = kb_->ErrorCodeVersions("E1001");
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
