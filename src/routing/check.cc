@@ -202,9 +202,8 @@ EngineStats EngineImpl::Stats() const {
               static_cast<int64_t>(skill_index_.MemoryBytes()) + Bytes(calendars_) +
               Bytes(queues_) + static_cast<int64_t>(queue_index_.MemoryBytes()) + Bytes(agents_) +
               Bytes(free_agents_) + static_cast<int64_t>(agent_index_.MemoryBytes()) +
-              Bytes(epoch_) + Bytes(ready_mask_) + Bytes(agent_gen_) + Bytes(contact_gen_) +
-              Bytes(excluding_) + Bytes(deferred_) + Bytes(free_queues_) + Bytes(agent_id_) +
-              Bytes(load_capacity_) + Bytes(level_table_) + Bytes(contacts_) +
+              Bytes(epoch_) + Bytes(contact_tag_) + Bytes(deferred_) + Bytes(free_queues_) +
+              Bytes(agent_id_) + Bytes(load_capacity_) + Bytes(level_table_) + Bytes(contacts_) +
               Bytes(free_contacts_) + static_cast<int64_t>(contact_index_.MemoryBytes()) +
               static_cast<int64_t>(timers_.MemoryBytes());
   for (const Queue& q : queues_) {
@@ -221,7 +220,7 @@ EngineStats EngineImpl::Stats() const {
   for (const Agent& a : agents_) {
     m += Bytes(a.levels) + Bytes(a.seats) + Bytes(a.personal) + Bytes(a.assigned);
   }
-  m += Bytes(lists_) + Bytes(pool_);
+  m += Bytes(lists_) + Bytes(pool_) + Bytes(waiting_);
   for (const TierList& t : lists_) {
     m += Bytes(t.entries);
   }
@@ -489,7 +488,7 @@ Status EngineImpl::CheckStructure() const {
       }
     }
   }
-  if (excluding_.size() != contacts_.size() || !deferred_.empty()) {
+  if (contact_tag_.size() != contacts_.size() || !deferred_.empty()) {
     return fail("contact arrays");
   }
   int64_t live_contacts = 0;
@@ -522,13 +521,13 @@ Status EngineImpl::CheckStructure() const {
       return fail("too many skills");
     }
     if ((c.state == CState::kOffered || c.state == CState::kConnected) &&
-        (!in(c.agent, n_agents) || !agents_[c.agent].alive)) {
+        (!in(c.agent, n_agents) || !agents_[c.agent].alive || c.holder != agents_[c.agent].id)) {
       return fail("contact agent");
     }
     if (c.state == CState::kTargeted && (!in(c.target, n_agents) || !agents_[c.target].alive)) {
       return fail("contact target");
     }
-    if (excluding_[s] != (c.excluded.empty() ? 0 : 1)) {
+    if (contact_tag_[s].excluding != (c.excluded.empty() ? 0 : 1)) {
       return fail("contact " + Str(c.id) + " exclusion flag");
     }
     if (c.link != kNil) {
@@ -565,9 +564,8 @@ Status EngineImpl::CheckStructure() const {
 
   // Agents: loads, assignments, personal lists, memberships.
   std::vector<int> assigned_count(contacts_.size(), 0);
-  if (epoch_.size() != agents_.size() || ready_mask_.size() != agents_.size() ||
-      agent_gen_.size() != agents_.size() || agent_id_.size() != agents_.size() ||
-      load_capacity_.size() != agents_.size() || contact_gen_.size() != contacts_.size()) {
+  if (epoch_.size() != agents_.size() || agent_id_.size() != agents_.size() ||
+      load_capacity_.size() != agents_.size() || contact_tag_.size() != contacts_.size()) {
     return fail("agent arrays");
   }
   for (int32_t a = 0; a < n_agents; ++a) {
@@ -617,7 +615,7 @@ Status EngineImpl::CheckStructure() const {
         return fail("personal list of agent " + Str(ag.id));
       }
     }
-    if (a >= static_cast<int32_t>(epoch_.size()) || ready_mask_[a] != ReadyMask(ag)) {
+    if (a >= static_cast<int32_t>(epoch_.size()) || ag.ready_mask != ReadyMask(ag)) {
       return fail("agent " + Str(ag.id) + " ready mask out of date");
     }
     for (size_t i = 0; i < ag.seats.size(); ++i) {
@@ -638,7 +636,7 @@ Status EngineImpl::CheckStructure() const {
           lists_[seat.list].queue != seat.queue || lists_[seat.list].priority != seat.priority) {
         return fail("seat of agent " + Str(ag.id) + " out of date");
       }
-      if ((ready_mask_[a] & (1u << Ch(seat.channel))) != 0) {
+      if ((ag.ready_mask & (1u << Ch(seat.channel))) != 0) {
         ++ready_seats[seat.list];
       }
     }
@@ -660,7 +658,7 @@ Status EngineImpl::CheckStructure() const {
   }
 
   // Queues: ready lists, heaps, counters.
-  if (pool_.size() != queues_.size()) {
+  if (pool_.size() != queues_.size() || waiting_.size() != queues_.size()) {
     return fail("pool counters");
   }
   std::vector<int> list_owner(lists_.size(), 0);
@@ -671,8 +669,14 @@ Status EngineImpl::CheckStructure() const {
     if (q.id != 0 && queue_index_.Find(q.id) != qi) {
       return fail("queue index");
     }
-    if (!(q.copies == CopiesOf(q.config))) {
+    if (!(q.copies == CopiesOf(q.config)) || q.aging != q.config.aging_per_minute ||
+        !(q.arrival == ArrivalOf(q.config, q.skills))) {
       return fail("queue config copies");
+    }
+    for (size_t i = 0; i < q.first_tiers.size(); ++i) {
+      if (q.first_tiers[i] != (i < q.tiers.size() ? q.tiers[i] : kNil)) {
+        return fail("queue tier copies");
+      }
     }
     for (size_t t = 0; t < q.tiers.size(); ++t) {
       const int32_t li = q.tiers[t];
@@ -728,7 +732,8 @@ Status EngineImpl::CheckStructure() const {
       const int32_t g = q.nonempty[i].group;
       if (!in(g, static_cast<int32_t>(q.groups.size())) ||
           q.groups[g].nonempty_pos != static_cast<int32_t>(i) ||
-          q.nonempty[i].need != q.groups[g].needs.need) {
+          q.nonempty[i].need != q.groups[g].needs.need ||
+          q.nonempty[i].extra != ExtraOf(q.groups[g].needs)) {
         return fail("nonempty list");
       }
       ++listed[g];
@@ -827,6 +832,15 @@ Status EngineImpl::CheckStructure() const {
         q.staffed != staffed[qi]) {
       return fail("counters of queue " + Str(q.id));
     }
+    const Waiting& w = waiting_[qi];
+    bool copied = w.groups == static_cast<int32_t>(q.nonempty.size());
+    for (size_t k = 0; copied && k < q.nonempty.size() && k < w.first.size(); ++k) {
+      copied = w.first[k].group == q.nonempty[k].group && w.first[k].need == q.nonempty[k].need &&
+               w.first[k].extra == q.nonempty[k].extra;
+    }
+    if (!copied) {
+      return fail("waiting copies of queue " + Str(q.id));
+    }
   }
 
   // Timers: every pending deadline is in the future and armed.
@@ -846,7 +860,7 @@ Status EngineImpl::CheckStructure() const {
         return;
       }
       const Contact& c = contacts_[t.slot];
-      if (c.state != CState::kFree && t.gen == contact_gen_[t.slot] && t.due == c.timer_due) {
+      if (c.state != CState::kFree && t.gen == contact_tag_[t.slot].gen && t.due == c.timer_due) {
         armed[t.slot] = 1;
       }
     } else {
@@ -855,7 +869,7 @@ Status EngineImpl::CheckStructure() const {
         return;
       }
       const Agent& ag = agents_[t.slot];
-      if (ag.alive && t.gen == agent_gen_[t.slot] && t.due == ag.timer_due) {
+      if (ag.alive && t.gen == ag.gen && t.due == ag.timer_due) {
         agent_armed[t.slot] = 1;
       }
     }

@@ -33,6 +33,33 @@ QueueCopies CopiesOf(const QueueConfig& config) {
   return c;
 }
 
+ArrivalCopies ArrivalOf(const QueueConfig& config, const std::vector<uint32_t>& skills) {
+  ArrivalCopies a;
+  a.tier_class = config.tier_class;
+  a.tier_priority = config.tier_priority;
+  a.elderly_class = config.elderly_class;
+  a.elderly_priority = config.elderly_priority;
+  a.complaint_class = config.complaint_class;
+  a.complaint_priority = config.complaint_priority;
+  a.ring1_after_ms = config.rings.size() > 1 ? config.rings[1].after_ms : kNever;
+  a.ring0_level = config.rings.empty() ? 1 : static_cast<uint8_t>(config.rings[0].min_level);
+  a.nskills = static_cast<uint8_t>(skills.size());
+  std::copy(skills.begin(), skills.end(), a.skills.begin());
+  return a;
+}
+
+void CopyTiers(Queue& q) {
+  for (size_t i = 0; i < q.first_tiers.size(); ++i) {
+    q.first_tiers[i] = i < q.tiers.size() ? q.tiers[i] : kNil;
+  }
+}
+
+void SetCopies(Queue& q) {
+  q.aging = q.config.aging_per_minute;
+  q.copies = CopiesOf(q.config);
+  q.arrival = ArrivalOf(q.config, q.skills);
+}
+
 EngineImpl::EngineImpl(const Clock* clock, EngineOptions options)
     : clock_(clock), options_(options), now_(clock->NowMs()) {}
 
@@ -271,19 +298,20 @@ Status EngineImpl::AddQueue(QueueId id, const QueueConfig& config) {
   q.config = config;
   KEFU_RETURN_IF_ERROR(PackSkills(config.skills, &q.skills));
   q.handle_ms = config.default_handle_ms;
-  q.aging = config.aging_per_minute;
-  q.copies = CopiesOf(config);
+  SetCopies(q);
   int32_t slot;
   if (!free_queues_.empty()) {
     // A removed queue's slot: its (empty) ready lists stay with it.
     slot = free_queues_.back();
     free_queues_.pop_back();
     q.tiers = std::move(queues_[slot].tiers);
+    CopyTiers(q);
     queues_[slot] = std::move(q);
   } else {
     slot = static_cast<int32_t>(queues_.size());
     queues_.push_back(std::move(q));
     pool_.push_back(0);
+    waiting_.emplace_back();
   }
   queue_index_.Insert(id, slot);
   // Queues that name this one as their overflow now overflow: their contacts' deadlines may
@@ -336,9 +364,11 @@ Status EngineImpl::RemoveQueue(QueueId id) {
   }
   queue_index_.Erase(id);
   qu = Queue{};
-  qu.copies = CopiesOf(qu.config);
+  SetCopies(qu);
   qu.tiers = std::move(tiers);
+  CopyTiers(qu);
   pool_[q] = 0;
+  waiting_[q] = Waiting{};
   free_queues_.push_back(q);
   return OkStatus();
 }
@@ -363,9 +393,8 @@ Status EngineImpl::ConfigureQueue(QueueId id, const QueueConfig& config) {
   // queue's ready lists.
   const bool regroup = config.strategy != queues_[q].config.strategy || skills != queues_[q].skills;
   queues_[q].config = config;
-  queues_[q].aging = config.aging_per_minute;
-  queues_[q].copies = CopiesOf(config);
   queues_[q].skills = std::move(skills);
+  SetCopies(queues_[q]);
   if (regroup) {
     RegroupAll(q);
   }
@@ -390,15 +419,14 @@ Status EngineImpl::AddAgent(AgentId id, const AgentConfig& config) {
     a = static_cast<int32_t>(agents_.size());
     agents_.emplace_back();
     epoch_.push_back(0);
-    ready_mask_.push_back(0);
-    agent_gen_.push_back(0);
     agent_id_.push_back(0);
     load_capacity_.emplace_back();
   }
   agent_id_[a] = id;
-  ++agent_gen_[a];  // stale timers of a previous occupant stay stale
   Agent& ag = agents_[a];
+  const uint32_t gen = ag.gen;
   ag = Agent{};
+  ag.gen = gen + 1;  // stale timers of a previous occupant stay stale
   ag.id = id;
   ag.alive = true;
   ag.activity_ms = now_;
@@ -459,12 +487,12 @@ Status EngineImpl::RemoveAgent(AgentId id) {
     --lists_[seat.list].members;
   }
   ag.seats.clear();
-  KEFU_CHECK(ready_mask_[a] == 0);
+  KEFU_CHECK(ag.ready_mask == 0);
   ++epoch_[a];
   KEFU_CHECK(ag.personal.empty());
   ag.alive = false;
   agent_id_[a] = 0;
-  ++agent_gen_[a];
+  ++ag.gen;
   ag.timer_due = kNever;
   agent_index_.Erase(id);
   free_agents_.push_back(a);
@@ -612,13 +640,13 @@ Status EngineImpl::Enqueue(const ContactSpec& spec) {
   }
   {
     // Union with the queue's skills (interned, so a skill not interned yet is new).
-    const std::vector<uint32_t>& queue_skills = queues_[q].skills;
-    int n = static_cast<int>(queue_skills.size());
+    const ArrivalCopies& qa = queues_[q].arrival;
+    int n = qa.nskills;
     for (const SkillRequirement& r : spec.skills) {
       const int32_t si = skill_index_.Find(r.skill);
       bool dup = false;
-      for (uint32_t qs : queue_skills) {
-        dup = dup || (si >= 0 && static_cast<int32_t>(qs >> 8) == si);
+      for (int i = 0; i < qa.nskills; ++i) {
+        dup = dup || (si >= 0 && static_cast<int32_t>(qa.skills[i] >> 8) == si);
       }
       n += dup ? 0 : 1;
     }
@@ -665,15 +693,15 @@ Status EngineImpl::Enqueue(const ContactSpec& spec) {
 
 // The slot of the contact or of its consult leg that is in `state` with the agent whose id
 // is `agent`, or kNil. Going through the contact avoids a lookup of the agent by id.
-static int32_t HeldBy(const std::vector<Contact>& contacts, const std::vector<AgentId>& agent_ids,
-                      int32_t slot, AgentId agent, CState state) {
+static int32_t HeldBy(const std::vector<Contact>& contacts, int32_t slot, AgentId agent,
+                      CState state) {
   const Contact& c = contacts[slot];
-  if (c.state == state && agent_ids[c.agent] == agent) {
+  if (c.state == state && c.holder == agent) {
     return slot;
   }
   if (c.link != kNil) {
     const Contact& leg = contacts[c.link];
-    if (leg.state == state && agent_ids[leg.agent] == agent) {
+    if (leg.state == state && leg.holder == agent) {
       return c.link;
     }
   }
@@ -683,8 +711,8 @@ static int32_t HeldBy(const std::vector<Contact>& contacts, const std::vector<Ag
 Result<int32_t> EngineImpl::Held(AgentId agent, ContactId contact, bool connected) const {
   const int32_t slot = contact_index_.Find(contact);
   if (slot >= 0) {
-    const int32_t s = HeldBy(contacts_, agent_id_, slot, agent,
-                             connected ? CState::kConnected : CState::kOffered);
+    const int32_t s =
+        HeldBy(contacts_, slot, agent, connected ? CState::kConnected : CState::kOffered);
     if (s != kNil) {
       return s;
     }
@@ -729,6 +757,13 @@ Status EngineImpl::Complete(AgentId agent, ContactId contact) {
                                    " holds the consult leg: CompleteConsult or CancelConsult");
   }
   const int32_t a = contacts_[slot].agent;
+  // What the release reads next, each a likely cache miss whose address is known now:
+  // requested together instead of one after another.
+  __builtin_prefetch(&queues_[contacts_[slot].queue]);
+  __builtin_prefetch(&agents_[a].assigned);
+  __builtin_prefetch(&load_capacity_[a]);
+  __builtin_prefetch(&epoch_[a]);
+  __builtin_prefetch(&contact_tag_[slot]);
   if (contacts_[slot].link != kNil) {
     EndLeg(contacts_[slot].link, true);
   }
@@ -1097,6 +1132,7 @@ Status EngineImpl::CompleteConsult(ContactId contact) {
   Contact& m = contacts_[slot];
   Contact& l = contacts_[leg];
   m.agent = b;
+  m.holder = agents_[b].id;
   m.queue = l.queue;
   m.ring_stage = 0;
   m.accepted_ms = l.accepted_ms;

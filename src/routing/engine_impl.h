@@ -122,12 +122,23 @@ struct Group {
   Signature sig;
 };
 
-// A group with waiting contacts, with a copy of its needs in the queue's own skills, so that
-// an agent looking for work passes over the groups it cannot serve without reading them.
+// A group with waiting contacts, with a copy of its needs, so that an agent looking for work
+// passes over the groups it cannot serve without reading them: the needs in the queue's own
+// skills, and the contacts' own skills summarised (ExtraOf) in what was padding.
 struct NonEmpty {
   int32_t group = kNil;
-  uint64_t need = 0;  // Group::needs.need
+  uint32_t extra = 0;  // ExtraOf(Group::needs)
+  uint64_t need = 0;   // Group::needs.need
 };
+
+// NonEmpty::extra: 0 when the group needs none of the contacts' own skills, the one packed
+// requirement when it needs one (most do: a language), kManyExtra when more (then the group's
+// own Needs::extra tells). A packed requirement is never 0 (levels are >= 1) nor kManyExtra
+// (levels are <= 5).
+inline constexpr uint32_t kManyExtra = 0xffffffffu;
+inline uint32_t ExtraOf(const Needs& needs) {
+  return needs.extra.n == 0 ? 0 : needs.extra.n == 1 ? needs.extra.req[0] : kManyExtra;
+}
 
 // True when the packed levels (Seat::levels, ReadyEntry::levels) meet the packed needs
 // (Needs::need): bytewise, with the high bit set, level - need keeps it iff level >= need.
@@ -145,8 +156,10 @@ struct ReadyEntry {
   uint64_t levels = 0;  // Seat::levels: most skill checks need not read the agent's record
 };
 
-// The ready agents of one queue at one agent priority, in strategy order from `head`.
-struct TierList {
+// The ready agents of one queue at one agent priority, in strategy order from `head`. One
+// cache line each: a search or an insert reads the whole header, which at 48 bytes would
+// straddle two lines in half the lists.
+struct alignas(64) TierList {
   int32_t queue = kNil;
   int32_t priority = 1;
   int32_t members = 0;  // agents logged into the queue at this priority
@@ -178,6 +191,28 @@ struct QueueCopies {
 
 QueueCopies CopiesOf(const QueueConfig& config);
 
+// Copies of what routing an arriving contact reads of the queue's rules (ComputePriority,
+// StageAt, MakeSignature, SplitSignature): in QueueConfig they lie on three cache lines and in
+// two vectors of their own. Derived (ArrivalOf) from `config` and the packed `skills` wherever
+// those are assigned (SetCopies); CheckStructure compares them.
+struct ArrivalCopies {
+  std::array<int32_t, kTierCount> tier_class{};
+  std::array<int32_t, kTierCount> tier_priority{};
+  int32_t elderly_class = 0;
+  int32_t elderly_priority = 0;
+  int32_t complaint_class = 0;
+  int32_t complaint_priority = 0;
+  // rings[1].after_ms, kNever with fewer than two steps: a contact that has waited less is
+  // at stage 0, whose min level is ring0_level (1 without rings).
+  int64_t ring1_after_ms = kNever;
+  uint8_t ring0_level = 1;
+  uint8_t nskills = 0;
+  std::array<uint32_t, kMaxRequiredSkills> skills{};  // Queue::skills
+  friend bool operator==(const ArrivalCopies&, const ArrivalCopies&) = default;
+};
+
+ArrivalCopies ArrivalOf(const QueueConfig& config, const std::vector<uint32_t>& skills);
+
 // A removed queue keeps its slot (id 0, no contacts, no members) and its ready lists until
 // AddQueue reuses it.
 struct alignas(64) Queue {
@@ -187,10 +222,16 @@ struct alignas(64) Queue {
   QueueCopies copies;
   int32_t aging = 0;         // config.aging_per_minute, kept here for Fill
   int32_t waiting_live = 0;  // live (non-callback) contacts waiting, pool or targeted
+  // ---- lines 1-2: what routing an arriving contact reads.
+  ArrivalCopies arrival;
+  std::vector<int32_t> tiers;  // indices into lists_, sorted by priority
+  // tiers[0] and tiers[1] (kNil past its end), beside its header: a search of the ready
+  // lists does not read the vector's own memory, a cache miss, for a queue with two agent
+  // priorities or fewer. Set by CopyTiers wherever tiers changes.
+  std::array<int32_t, 2> first_tiers = {kNil, kNil};
   // ---- then what an agent looking for work reads (Fill).
-  std::vector<NonEmpty> nonempty;  // groups with waiting contacts
+  alignas(64) std::vector<NonEmpty> nonempty;  // groups with waiting contacts
   std::vector<Group> groups;
-  std::vector<int32_t> tiers;    // indices into lists_, sorted by priority
   std::vector<uint32_t> skills;  // config.skills packed like Signature::req
   QueueConfig config;
   // Signature hash -> group. On the (astronomically rare) collision of two signatures the
@@ -199,7 +240,13 @@ struct alignas(64) Queue {
   int32_t callbacks = 0;  // callbacks waiting or scheduled
   int32_t staffed = 0;    // members not offline
 };
-static_assert(offsetof(Queue, nonempty) <= 64, "Queue line 0 is full");
+static_assert(offsetof(Queue, arrival) <= 64, "Queue line 0 is full");
+static_assert(offsetof(Queue, first_tiers) + 8 <= 192, "arrival copies past line 2");
+
+// Sets the copies of `config` and `skills` in the queue (aging, copies, arrival).
+void SetCopies(Queue& q);
+// Sets Queue::first_tiers from Queue::tiers.
+void CopyTiers(Queue& q);
 
 // An agent's login to a queue. The queue's channel and strategy are copied here so that
 // keeping the ready lists up to date never touches the (large) Queue.
@@ -214,23 +261,34 @@ struct Seat {
   uint64_t levels = 0;
 };
 
-// The first 64 bytes hold what matching reads (state, capacity, load, skills, activity).
-struct Agent {
+// Aligned to a cache line, so that the first 64 bytes, which hold every scalar the commands
+// on an agent read or write (state, capacity, load, activity, wrap-up, timer), are one line:
+// unaligned (the record is not a multiple of 64 bytes), most records spread them over two.
+// The vectors' headers follow in line 1, the level vector (read when skills or seats change)
+// last.
+struct alignas(64) Agent {
+  // ---- line 0
   AgentId id = 0;
   bool alive = false;
   AgentState state = AgentState::kOffline;
   bool chat_with_voice = false;
+  // Bit per channel the agent is ready for (ReadyMask), as its ready-list entries show it.
+  uint8_t ready_mask = 0;
   ReasonCode reason = kReasonNone;
   std::array<int16_t, kChannelCount> capacity = {0, 0, 0};  // 0..100
   std::array<int16_t, kChannelCount> load = {0, 0, 0};
-  std::vector<uint8_t> levels;    // by skill index
-  int64_t activity_ms = 0;        // last offer or release: the longest-idle key
-  std::vector<int32_t> assigned;  // contacts offered to or connected with this agent
+  // Its timer's generation: a timer with another is stale. Survives reuse of the slot.
+  uint32_t gen = 0;
+  int64_t activity_ms = 0;  // last offer or release: the longest-idle key
+  int64_t wrap_until_ms = 0;
+  int64_t timer_due = kNever;  // its live timer
+  // ---- line 1
+  alignas(64) std::vector<int32_t> assigned;  // contacts offered to or connected with it
   std::vector<Seat> seats;        // queues logged into, sorted by (priority, queue slot)
   std::vector<int32_t> personal;  // contacts waiting for this agent
-  int64_t wrap_until_ms = 0;
-  int64_t timer_due = kNever;  // its live timer (generation in agent_gen_)
+  std::vector<uint8_t> levels;    // by skill index
 };
+static_assert(offsetof(Agent, timer_due) + sizeof(int64_t) <= 64, "Agent line 0 is full");
 
 // One record per cache line group: the first 64 bytes hold what the commands on a contact
 // held by an agent read (Accept, Complete, Abandon: the lookup check, the event, the timer),
@@ -239,7 +297,7 @@ struct alignas(64) Contact {
   // ---- line 0
   ContactId id = 0;
   int64_t accepted_ms = 0;
-  int64_t timer_due = kNever;  // its live timer (generation in contact_gen_)
+  int64_t timer_due = kNever;  // its live timer (generation in contact_tag_)
   int32_t queue = kNil;
   int32_t agent = kNil;  // kOffered / kConnected
   int32_t link = kNil;   // main <-> consult leg
@@ -255,9 +313,9 @@ struct alignas(64) Contact {
   bool complaint = false;
   uint8_t nreq = 0;
   int64_t queue_entry_ms = 0;
-  // Position updates (QueueConfig::position_update_ms): the next check, 0 = not armed, and
-  // the position the customer was last told (0 = none).
-  int64_t position_due_ms = 0;
+  // agents_[agent].id while kOffered or kConnected (derived, not persisted): the check of
+  // who holds the contact (Held) then needs no read of the agent's record.
+  AgentId holder = 0;
   // ---- line 1: placement and rank
   int64_t offer_deadline_ms = 0;
   int32_t group = kNil;   // kWaiting
@@ -269,11 +327,14 @@ struct alignas(64) Contact {
   int64_t key = 0;
   uint64_t seq = 0;
   int64_t order_ms = 0;
-  int64_t arrival_ms = 0;
+  // Position updates (QueueConfig::position_update_ms): the next check, 0 = not armed, and
+  // the position the customer was last told (0 = none).
+  int64_t position_due_ms = 0;
   // ---- the rest
+  int32_t reported_position = 0;
+  int64_t arrival_ms = 0;
   int64_t phase_until_ms = 0;
   int64_t not_before_ms = 0;
-  int32_t reported_position = 0;
   AgentId owner = 0;
   AgentId last_agent = 0;
   AgentId transfer_to = 0;
@@ -281,7 +342,7 @@ struct alignas(64) Contact {
   // Agents that declined or missed it: never offered to them again (until a transfer or a
   // move to another queue starts afresh). Each agent once; ids of removed agents are pruned
   // as the list grows, so it stays within about twice the number of agents. Holds memory
-  // only while not empty (excluding_ tells which, without reading this line).
+  // only while not empty (ContactTag::excluding tells which, without reading this line).
   std::vector<AgentId> excluded;
 };
 static_assert(offsetof(Contact, offer_deadline_ms) == 64, "Contact line 0 is full");
@@ -398,6 +459,7 @@ class EngineImpl final : public Engine {
   static Needs SplitSignature(const Queue& q, const Signature& sig);
   void Count(const Contact& c, int delta);
   void HeapPush(int32_t slot, int32_t group);
+  void CopyNonEmpty(int32_t q);  // Queue::nonempty into waiting_[q]
   void HeapRemove(int32_t slot);
   void HeapSiftUp(Group& g, size_t i);
   void HeapSiftDown(Group& g, size_t i);
@@ -414,14 +476,15 @@ class EngineImpl final : public Engine {
 
   // ---- agents: readiness lists
   bool ReadyFor(const Agent& a, Channel ch) const;
-  bool SkillsOk(const Agent& a, const Signature& sig) const;
-  uint8_t TableLevel(int32_t a, uint32_t skill) const;        // from level_table_
-  bool TableSkillsOk(int32_t a, const Signature& sig) const;  // the same, from level_table_
+  uint8_t TableLevel(int32_t a, uint32_t skill) const;  // from level_table_
+  // True when agent slot a has every skill of sig at its level (from level_table_).
+  bool TableSkillsOk(int32_t a, const Signature& sig) const;
   void SetLevelRow(int32_t a);                     // copies agents_[a].levels into level_table_
   int64_t KeyFor(int32_t a, const Seat& s) const;  // the key the strategy wants now
   bool Valid(const ReadyEntry& e, Channel ch) const;
   uint8_t ReadyMask(const Agent& a) const;
   void ListInsert(int32_t list, int64_t key, int32_t a, uint64_t levels);
+  void ListInsertSlow(TierList& t, const ReadyEntry& entry);  // ListInsert's rare cases
   uint64_t SeatLevels(const Agent& a, const Queue& q) const;
   int32_t ListFor(int32_t q, int32_t priority);
   // Drops the stale entries of t in [head, end), keeping the order of the others.
@@ -480,17 +543,24 @@ class EngineImpl final : public Engine {
   IdMap skill_index_;
   std::vector<Calendar> calendars_;
   std::vector<Queue> queues_;
-  std::vector<int32_t> pool_;         // per queue: contacts in its heaps (legs included)
+  std::vector<int32_t> pool_;  // per queue: contacts in its heaps (legs included)
+  // Per queue slot, a cache line each: a copy of the first entries of its nonempty list, so
+  // that an agent looking for work (Fill) tests the waiting groups of a queue with one cache
+  // miss instead of two (the queue's record for the list, then the list). Updated with the
+  // list (CopyNonEmpty); CheckStructure compares them.
+  static constexpr int kNonEmptyCopies = 3;
+  struct alignas(64) Waiting {
+    int32_t groups = 0;                           // Queue::nonempty.size()
+    std::array<NonEmpty, kNonEmptyCopies> first;  // Queue::nonempty[0, min(groups, 3))
+  };
+  std::vector<Waiting> waiting_;
   std::vector<int32_t> free_queues_;  // slots of removed queues, reused last first
   IdMap queue_index_;
   std::vector<TierList> lists_;
   std::vector<Agent> agents_;
   std::vector<uint32_t> epoch_;  // per agent slot: entries with another epoch are stale
-  // Timer generations per slot, apart from the (large, often cold) records: a stale timer
-  // is recognised without touching them.
-  std::vector<uint32_t> agent_gen_;
-  // Per agent slot: Agent::id (0 when free), dense so that checking who holds a contact or
-  // whom a contact excluded does not touch the agent's record.
+  // Per agent slot: Agent::id (0 when free), dense so that checking whom a contact excluded
+  // does not touch the agent's record.
   std::vector<AgentId> agent_id_;
   // Per agent slot: Agent::load and Agent::capacity, dense so that least-occupied routing,
   // which scores every ready agent of a queue, does not read each agent's record.
@@ -507,11 +577,16 @@ class EngineImpl final : public Engine {
   std::vector<uint8_t> level_table_;
   size_t level_slots_ = 0;
   size_t level_skills_ = 0;
-  std::vector<uint32_t> contact_gen_;
-  // Per contact slot: 1 when its exclusion list is not empty. Dense, so that comparing the
-  // best contacts of several queues (Fill) does not touch their records.
-  std::vector<uint8_t> excluding_;
-  std::vector<uint8_t> ready_mask_;  // per agent slot: bit per channel it is ready for
+  // Per contact slot, apart from the (large, often cold) records: its timer generation, so
+  // that a stale timer is recognised without touching the record, and whether its exclusion
+  // list is not empty, so that comparing the best contacts of several queues (Fill) does not
+  // touch theirs. Side by side because the commands that read one mostly write the other
+  // (allocation, offer, release): one cache miss instead of two.
+  struct ContactTag {
+    uint32_t gen = 0;
+    uint8_t excluding = 0;
+  };
+  std::vector<ContactTag> contact_tag_;
   // Agents that became ready inside the current command whose ready-list entries are not
   // made yet (see Sync). Empty between commands; every reader of the lists flushes first.
   struct Deferred {

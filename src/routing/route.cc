@@ -37,16 +37,17 @@ void EngineImpl::RunTimersUntil(int64_t t) {
     }
     // Freeing a slot bumps its generation too, so the generation alone tells stale timers.
     if (timer.kind == TimerKind::kContact) {
-      if (contact_gen_[timer.slot] != timer.gen) {
+      if (contact_tag_[timer.slot].gen != timer.gen) {
         continue;
       }
       contacts_[timer.slot].timer_due = kNever;
       OnContactTimer(timer.slot);
     } else {
-      if (agent_gen_[timer.slot] != timer.gen) {
+      Agent& ag = agents_[timer.slot];
+      if (ag.gen != timer.gen) {
         continue;
       }
-      agents_[timer.slot].timer_due = kNever;
+      ag.timer_due = kNever;
       OnAgentTimer(timer.slot);
     }
   }
@@ -63,7 +64,7 @@ void EngineImpl::ScheduleContactTimer(int32_t slot) {
   const int64_t due = NextContactDeadline(c);
   if (due == kNever) {
     if (c.timer_due != kNever) {
-      ++contact_gen_[slot];
+      ++contact_tag_[slot].gen;
       c.timer_due = kNever;
     }
     return;
@@ -71,14 +72,14 @@ void EngineImpl::ScheduleContactTimer(int32_t slot) {
   if (c.timer_due <= due) {
     return;  // an earlier timer is pending; when it fires it re-evaluates and re-arms
   }
-  const uint32_t gen = ++contact_gen_[slot];
+  const uint32_t gen = ++contact_tag_[slot].gen;
   c.timer_due = due;
   PushTimer(due, TimerKind::kContact, slot, gen);
 }
 
 void EngineImpl::ScheduleAgentTimer(int32_t a) {
   Agent& ag = agents_[a];
-  const uint32_t gen = ++agent_gen_[a];
+  const uint32_t gen = ++ag.gen;
   ag.timer_due = kNever;
   if (ag.state == AgentState::kWrapUp) {
     ag.timer_due = ag.wrap_until_ms;
@@ -251,14 +252,14 @@ int32_t EngineImpl::AllocContact() {
     slot = static_cast<int32_t>(contacts_.size());
     contacts_.emplace_back();
   }
-  // Generations survive reuse (in contact_gen_) so that a timer of the previous occupant
+  // Generations survive reuse (in contact_tag_) so that a timer of the previous occupant
   // stays stale.
-  if (contact_gen_.size() < contacts_.size()) {
-    contact_gen_.resize(contacts_.size(), 0);
-    excluding_.resize(contacts_.size(), 0);
+  if (contact_tag_.size() < contacts_.size()) {
+    contact_tag_.resize(contacts_.size());
   }
-  excluding_[slot] = 0;
-  ++contact_gen_[slot];
+  ContactTag& tag = contact_tag_[slot];
+  tag.excluding = 0;
+  ++tag.gen;
   Contact& c = contacts_[slot];
   c = Contact{};
   c.seq = ++seq_;
@@ -273,17 +274,19 @@ void EngineImpl::FreeContact(int32_t slot) {
     contact_index_.Erase(c.id);
   }
   c.state = CState::kFree;
-  if (excluding_[slot] != 0) {
+  ContactTag& tag = contact_tag_[slot];
+  if (tag.excluding != 0) {
     std::vector<AgentId>().swap(c.excluded);
-    excluding_[slot] = 0;
+    tag.excluding = 0;
   }
-  ++contact_gen_[slot];
+  ++tag.gen;
   c.timer_due = kNever;
   free_contacts_.push_back(slot);
 }
 
 void EngineImpl::ComputePriority(Contact& c) {
-  const QueueConfig& cfg = queues_[c.queue].config;
+  const Queue& q = queues_[c.queue];
+  const ArrivalCopies& cfg = q.arrival;
   const int t = static_cast<int>(c.tier);
   int klass = cfg.tier_class[t];
   int base = cfg.tier_priority[t] + c.priority_bonus;
@@ -297,11 +300,13 @@ void EngineImpl::ComputePriority(Contact& c) {
   }
   c.klass = klass;
   c.base = base;
-  c.key = static_cast<int64_t>(base) * kAgingScale -
-          static_cast<int64_t>(cfg.aging_per_minute) * c.order_ms;
+  c.key = static_cast<int64_t>(base) * kAgingScale - static_cast<int64_t>(q.aging) * c.order_ms;
 }
 
 int EngineImpl::StageAt(const Queue& q, int64_t waited_ms) const {
+  if (waited_ms < q.arrival.ring1_after_ms) {
+    return 0;  // every arrival: the ring steps themselves are not read
+  }
   const std::vector<RingStep>& rings = q.config.rings;
   int stage = 0;
   for (size_t i = 1; i < rings.size() && rings[i].after_ms <= waited_ms; ++i) {
@@ -311,17 +316,42 @@ int EngineImpl::StageAt(const Queue& q, int64_t waited_ms) const {
 }
 
 Signature EngineImpl::MakeSignature(const Contact& c, const Queue& q, int stage) const {
+  const ArrivalCopies& qa = q.arrival;
   const uint32_t ring =
-      q.config.rings.empty() ? 1u : static_cast<uint32_t>(q.config.rings[stage].min_level);
+      stage == 0 ? qa.ring0_level : static_cast<uint32_t>(q.config.rings[stage].min_level);
+  if (c.nreq == 0) {
+    // The queue's skills alone (most contacts): distinct, so there is nothing to merge, only
+    // to sort (by skill, which the packed values order first) and raise to the ring's level.
+    Signature sig;
+    for (int i = 0; i < qa.nskills; ++i) {
+      const uint32_t r = (qa.skills[i] & ~0xffu) | std::max(qa.skills[i] & 0xffu, ring);
+      int j = i;
+      for (; j > 0 && sig.req[j - 1] > r; --j) {
+        sig.req[j] = sig.req[j - 1];
+      }
+      sig.req[j] = r;
+    }
+    sig.n = qa.nskills;
+    return sig;
+  }
   std::array<uint32_t, 2 * kMaxRequiredSkills> all;
   size_t n = 0;
-  for (uint32_t r : q.skills) {
-    all[n++] = r;
+  for (int i = 0; i < qa.nskills; ++i) {
+    all[n++] = qa.skills[i];
   }
   for (int i = 0; i < c.nreq; ++i) {
     all[n++] = c.req[i];
   }
-  std::sort(all.begin(), all.begin() + n);
+  // Insertion sort: n is at most 2 * kMaxRequiredSkills and usually 2 or 3, where
+  // std::sort's set-up costs more than the sorting.
+  for (size_t i = 1; i < n; ++i) {
+    const uint32_t v = all[i];
+    size_t j = i;
+    for (; j > 0 && all[j - 1] > v; --j) {
+      all[j] = all[j - 1];
+    }
+    all[j] = v;
+  }
   Signature sig;
   for (size_t i = 0; i < n; ++i) {
     const uint32_t skill = all[i] >> 8;
@@ -364,8 +394,8 @@ Needs EngineImpl::SplitSignature(const Queue& q, const Signature& sig) {
   for (int k = 0; k < sig.n; ++k) {
     const uint32_t skill = sig.req[k] >> 8;
     bool own = false;
-    for (size_t i = 0; i < q.skills.size(); ++i) {
-      if ((q.skills[i] >> 8) == skill) {
+    for (int i = 0; i < q.arrival.nskills; ++i) {
+      if ((q.arrival.skills[i] >> 8) == skill) {
         n.need |= static_cast<uint64_t>(sig.req[k] & 0xffu) << (8 * i);
         own = true;
       }
@@ -447,9 +477,18 @@ void EngineImpl::HeapPush(int32_t slot, int32_t group) {
   HeapSiftUp(g, g.heap.size() - 1);
   if (g.heap.size() == 1) {
     g.nonempty_pos = static_cast<int32_t>(q.nonempty.size());
-    q.nonempty.push_back({group, g.needs.need});
+    q.nonempty.push_back({group, ExtraOf(g.needs), g.needs.need});
+    CopyNonEmpty(c.queue);
   }
   Count(c, +1);
+}
+
+void EngineImpl::CopyNonEmpty(int32_t q) {
+  const std::vector<NonEmpty>& nonempty = queues_[q].nonempty;
+  Waiting& w = waiting_[q];
+  w.groups = static_cast<int32_t>(nonempty.size());
+  const size_t n = std::min(nonempty.size(), static_cast<size_t>(kNonEmptyCopies));
+  std::copy_n(nonempty.begin(), n, w.first.begin());
 }
 
 void EngineImpl::HeapRemove(int32_t slot) {
@@ -470,6 +509,7 @@ void EngineImpl::HeapRemove(int32_t slot) {
     q.groups[moved.group].nonempty_pos = g.nonempty_pos;
     q.nonempty.pop_back();
     g.nonempty_pos = kNil;
+    CopyNonEmpty(c.queue);
   }
   c.group = kNil;
   c.pos = kNil;
@@ -541,20 +581,20 @@ void EngineImpl::AddExclusion(Contact& c, AgentId agent) {
     std::erase_if(v, [this](AgentId x) { return agent_index_.Find(x) < 0; });
   }
   v.push_back(agent);
-  excluding_[&c - contacts_.data()] = 1;
+  contact_tag_[&c - contacts_.data()].excluding = 1;
 }
 
 void EngineImpl::ClearExclusions(Contact& c) {
   std::vector<AgentId>().swap(c.excluded);  // no memory while empty (see FreeContact)
-  excluding_[&c - contacts_.data()] = 0;
+  contact_tag_[&c - contacts_.data()].excluding = 0;
 }
 
 bool EngineImpl::RankBefore(const Contact& a, const Contact& b) const {
   if (a.klass != b.klass) {
     return a.klass > b.klass;
   }
-  const int64_t ea = a.key + queues_[a.queue].config.aging_per_minute * now_;
-  const int64_t eb = b.key + queues_[b.queue].config.aging_per_minute * now_;
+  const int64_t ea = a.key + queues_[a.queue].aging * now_;
+  const int64_t eb = b.key + queues_[b.queue].aging * now_;
   if (ea != eb) {
     return ea > eb;
   }
@@ -579,17 +619,6 @@ bool EngineImpl::ReadyFor(const Agent& a, Channel ch) const {
       return false;
     }
     if (ch == Channel::kChat && a.load[Ch(Channel::kVoice)] > 0) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool EngineImpl::SkillsOk(const Agent& a, const Signature& sig) const {
-  const size_t n = a.levels.size();
-  for (int i = 0; i < sig.n; ++i) {
-    const uint32_t skill = sig.req[i] >> 8;
-    if (skill >= n || a.levels[skill] < (sig.req[i] & 0xffu)) {
       return false;
     }
   }
@@ -664,6 +693,7 @@ int32_t EngineImpl::ListFor(int32_t q, int32_t priority) {
   lists_.push_back(std::move(t));
   const int32_t li = static_cast<int32_t>(lists_.size() - 1);
   tiers.insert(tiers.begin() + static_cast<std::ptrdiff_t>(i), li);
+  CopyTiers(queues_[q]);
   return li;
 }
 
@@ -677,16 +707,38 @@ uint64_t EngineImpl::SeatLevels(const Agent& a, const Queue& q) const {
   return packed;
 }
 
+namespace {
+
+// Each member has at most one valid entry: past twice that, the stale ones are dropped.
+bool NeedsCompaction(const TierList& t) {
+  const size_t n = t.entries.size();
+  return n - t.head > 2 * static_cast<size_t>(t.members) + 8 || (t.head > 64 && t.head * 2 > n);
+}
+
+}  // namespace
+
 void EngineImpl::ListInsert(int32_t list, int64_t key, int32_t a, uint64_t levels) {
   TierList& t = lists_[list];
   std::vector<ReadyEntry>& v = t.entries;
-  const size_t live = v.size() - t.head;
-  if (live > 2 * static_cast<size_t>(t.members) + 8 || (t.head > 64 && t.head * 2 > v.size())) {
-    // Each member has at most one valid entry: past twice that, drop the stale ones.
-    const Channel ch = queues_[t.queue].config.channel;
+  const ReadyEntry entry{key, a, epoch_[a], levels};
+  // Keys of agents that just became ready are "now", the largest: this appends. The rest
+  // (compaction, round-robin inserts) is out of line, so that this path, which most of the
+  // thousands of inserts per second take, saves and restores no registers.
+  if (!NeedsCompaction(t) && (v.size() == t.head || t.last_key <= key)) {
+    v.push_back(entry);
+    t.last_key = key;
+    return;
+  }
+  ListInsertSlow(t, entry);
+}
+
+void EngineImpl::ListInsertSlow(TierList& t, const ReadyEntry& entry) {
+  std::vector<ReadyEntry>& v = t.entries;
+  if (NeedsCompaction(t)) {
     size_t out = 0;
     for (size_t i = t.head; i < v.size(); ++i) {
-      if (Valid(v[i], ch)) {
+      // Valid(), whose channel argument would cost a read of the queue's record for nothing.
+      if (epoch_[v[i].agent] == v[i].epoch) {
         v[out++] = v[i];
       }
     }
@@ -696,8 +748,7 @@ void EngineImpl::ListInsert(int32_t list, int64_t key, int32_t a, uint64_t level
       t.last_key = v.back().key;
     }
   }
-  // Keys of agents that just became ready are "now", the largest: this appends.
-  const ReadyEntry entry{key, a, epoch_[a], levels};
+  const int64_t key = entry.key;
   if (v.size() == t.head || t.last_key <= key) {
     v.push_back(entry);
     t.last_key = key;
@@ -726,10 +777,10 @@ void EngineImpl::DropStale(TierList& t, size_t end) {
 }
 
 void EngineImpl::Reseat(int32_t a) {
-  const Agent& ag = agents_[a];
+  Agent& ag = agents_[a];
   const uint8_t mask = ReadyMask(ag);
   ++epoch_[a];
-  ready_mask_[a] = mask;
+  ag.ready_mask = mask;
   if (mask == 0) {
     return;
   }
@@ -738,7 +789,12 @@ void EngineImpl::Reseat(int32_t a) {
 
 void EngineImpl::InsertSeats(int32_t a) {
   const Agent& ag = agents_[a];
-  const uint8_t mask = ready_mask_[a];
+  const uint8_t mask = ag.ready_mask;
+  // Each list's header is a cache miss, one per list and all independent: requested
+  // together first, instead of one after another as the inserts reach them.
+  for (const Seat& s : ag.seats) {
+    __builtin_prefetch(&lists_[s.list]);
+  }
   for (const Seat& s : ag.seats) {
     if ((mask & (1u << Ch(s.channel))) != 0) {
       ListInsert(s.list, KeyFor(a, s), a, s.levels);
@@ -747,18 +803,26 @@ void EngineImpl::InsertSeats(int32_t a) {
 }
 
 void EngineImpl::Sync(int32_t a, bool activity_changed) {
-  const uint8_t mask = ReadyMask(agents_[a]);
-  if (mask == ready_mask_[a] && (mask == 0 || !activity_changed)) {
+  Agent& ag = agents_[a];
+  const uint8_t mask = ReadyMask(ag);
+  if (mask == ag.ready_mask && (mask == 0 || !activity_changed)) {
     return;  // nothing a ready list shows has changed
   }
   // Busy or away: one write makes every entry of the agent stale.
   ++epoch_[a];
-  ready_mask_[a] = mask;
+  ag.ready_mask = mask;
   if (mask != 0) {
     // Ready again: its entries (one per ready seat, a cache miss each) are made only when a
     // ready list is next read. Most agents freed with work waiting take it at once (Fill)
     // and become busy again first, so their entries are never made at all.
     deferred_.push_back({a, epoch_[a]});
+    // Its seats are about to be read (by Fill, or by InsertSeats when the command ends):
+    // requested now, while the command does other work, rather than when they are needed.
+    const char* seats = reinterpret_cast<const char*>(ag.seats.data());
+    const size_t bytes = ag.seats.size() * sizeof(Seat);
+    for (size_t off = 0; off < bytes; off += 64) {
+      __builtin_prefetch(seats + off);
+    }
   }
 }
 
@@ -797,7 +861,7 @@ void EngineImpl::SetAgentStateRaw(int32_t a, AgentState state, ReasonCode reason
   ag.state = state;
   ag.reason = reason;
   if (old == AgentState::kWrapUp && state != AgentState::kWrapUp) {
-    ++agent_gen_[a];
+    ++ag.gen;
     ag.timer_due = kNever;
     ag.wrap_until_ms = 0;
   }
@@ -940,6 +1004,15 @@ void EngineImpl::PlacePool(int32_t slot) {
   ScheduleContactTimer(slot);
 }
 
+namespace {
+
+// Queue::tiers[i], from the copy in the queue's record when it has one.
+int32_t TierAt(const Queue& q, size_t i) {
+  return i < q.first_tiers.size() ? q.first_tiers[i] : q.tiers[i];
+}
+
+}  // namespace
+
 int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signature& sig,
                                  const Needs& needs) {
   if (!deferred_.empty()) {
@@ -951,7 +1024,7 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
   // (the contact's own skills) against the level table, for the entries that pass.
   const uint64_t need = needs.need;
   const Signature& extra = needs.extra;
-  const bool any_excluded = excluding_[&c - contacts_.data()] != 0;
+  const bool any_excluded = contact_tag_[&c - contacts_.data()].excluding != 0;
   auto eligible = [&](const ReadyEntry& e) {
     return LevelsMeet(e.levels, need) && (extra.n == 0 || TableSkillsOk(e.agent, extra)) &&
            (!any_excluded || !Excluded(c, agent_id_[e.agent]));
@@ -959,8 +1032,8 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
   if (strategy == Strategy::kLongestIdle || strategy == Strategy::kRoundRobin) {
     // The lists are in strategy order: the first eligible entry wins. Stale entries passed
     // on the way are dropped, so that the next search does not read them again.
-    for (int32_t li : q.tiers) {
-      TierList& t = lists_[li];
+    for (size_t ti = 0; ti < q.tiers.size(); ++ti) {
+      TierList& t = lists_[TierAt(q, ti)];
       const std::vector<ReadyEntry>& v = t.entries;
       bool stale = false;
       for (size_t i = t.head; i < v.size(); ++i) {
@@ -983,8 +1056,8 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
     }
     return kNil;
   }
-  for (int32_t li : q.tiers) {
-    TierList& t = lists_[li];
+  for (size_t ti = 0; ti < q.tiers.size(); ++ti) {
+    TierList& t = lists_[TierAt(q, ti)];
     std::vector<ReadyEntry>& v = t.entries;
     int32_t best = kNil;
     int64_t best_score = 0;
@@ -997,7 +1070,11 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
       if (epoch_[e.agent] != e.epoch) {
         continue;
       }
-      v[out++] = e;
+      // Written back only behind a dropped entry: a list without stale entries stays clean.
+      if (out != i) {
+        v[out] = e;
+      }
+      ++out;
       if (!eligible(e)) {
         continue;
       }
@@ -1028,14 +1105,14 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
 
 int32_t EngineImpl::TopFor(const Group& g, AgentId agent) const {
   // The dense flag first: the best contact's record is read only when it has exclusions.
-  if (excluding_[g.heap[0].slot] == 0 || !Excluded(contacts_[g.heap[0].slot], agent)) {
+  if (contact_tag_[g.heap[0].slot].excluding == 0 || !Excluded(contacts_[g.heap[0].slot], agent)) {
     return 0;
   }
   // Rare: the best declined this agent before. Scan for the best it did not decline.
   int32_t best = kNil;
   for (size_t i = 1; i < g.heap.size(); ++i) {
     const int32_t slot = g.heap[i].slot;
-    if (excluding_[slot] != 0 && Excluded(contacts_[slot], agent)) {
+    if (contact_tag_[slot].excluding != 0 && Excluded(contacts_[slot], agent)) {
       continue;
     }
     if (best == kNil || Before(g.heap[i], g.heap[best])) {
@@ -1097,18 +1174,24 @@ void EngineImpl::Fill(int32_t a) {
         if (pool_[seat.queue] == 0 || !ReadyFor(ag, seat.channel)) {
           continue;
         }
+        const Waiting& w = waiting_[seat.queue];
         const Queue& q = queues_[seat.queue];
-        for (const NonEmpty& ne : q.nonempty) {
-          // The same test as SkillsOk(ag, g.sig), split so that the groups the agent cannot
-          // serve in the queue's own skills are not read, and most others need only the
-          // seat's levels, not the agent's level table.
+        for (int32_t j = 0; j < w.groups; ++j) {
+          // The first groups from the dense copies, the rest (rare) from the queue's list.
+          const NonEmpty& ne = j < kNonEmptyCopies ? w.first[j] : q.nonempty[j];
+          // The agent has the group's skills (g.sig), tested from the copies in NonEmpty so
+          // that the groups it cannot serve are not read: the queue's own skills against the
+          // seat's levels, the contacts' own skills against the level table, whose columns
+          // of common skills (languages) stay cached where the agent's record does not.
           if (!LevelsMeet(seat.levels, ne.need)) {
             continue;
           }
-          const Group& g = q.groups[ne.group];
-          if (g.needs.extra.n > 0 && !SkillsOk(ag, g.needs.extra)) {
+          if (ne.extra != 0 &&
+              (ne.extra != kManyExtra ? TableLevel(a, ne.extra >> 8) < (ne.extra & 0xffu)
+                                      : !TableSkillsOk(a, q.groups[ne.group].needs.extra))) {
             continue;
           }
+          const Group& g = q.groups[ne.group];
           const int32_t k = TopFor(g, ag.id);
           if (k != kNil &&
               (top == nullptr || EntryRankBefore(g.heap[k], q.aging, *top, top_aging, now_))) {
@@ -1137,6 +1220,7 @@ void EngineImpl::Offer(int32_t slot, int32_t a, Decision decision) {
   const Queue& q = queues_[c.queue];
   c.state = CState::kOffered;
   c.agent = a;
+  c.holder = agents_[a].id;
   c.offer_deadline_ms = now_ + q.copies.offer_timeout_ms;
   ++offers_;
   Emit(EventType::kOffered, c).agent = agents_[a].id;
@@ -1378,7 +1462,7 @@ void EngineImpl::RegroupAll(int32_t q) {
       }
       seat.round_robin = round_robin;
       seat.levels = SeatLevels(agents_[a], queues_[q]);
-      if ((ready_mask_[a] & (1u << Ch(seat.channel))) != 0) {
+      if ((agents_[a].ready_mask & (1u << Ch(seat.channel))) != 0) {
         ListInsert(seat.list, KeyFor(a, seat), a, seat.levels);
       }
     }
@@ -1400,6 +1484,7 @@ void EngineImpl::Resettle(int32_t q) {
   queues_[q].groups.clear();
   queues_[q].group_index.Clear();
   queues_[q].nonempty.clear();
+  CopyNonEmpty(q);
   for (size_t slot = 0; slot < contacts_.size(); ++slot) {
     Contact& c = contacts_[slot];
     if (c.state != CState::kFree && c.queue == q) {

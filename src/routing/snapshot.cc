@@ -368,6 +368,29 @@ void Io(Ar& ar, TimerQueue::Lane& lane) {
   Io(ar, lane.timers);
 }
 
+// One field of every record, written as a vector of its own: the format of the times when
+// the field lived in an array of its own. REQUIRES: when reading, `records` sized already.
+template <typename Ar, typename R, typename T>
+void IoField(Ar& ar, std::vector<R>& records, T R::*field) {
+  std::vector<T> v;
+  if constexpr (!Ar::kReading) {
+    v.reserve(records.size());
+    for (const R& r : records) {
+      v.push_back(r.*field);
+    }
+  }
+  Io(ar, v);
+  if constexpr (Ar::kReading) {
+    if (v.size() != records.size()) {
+      ar.Fail();
+      return;
+    }
+    for (size_t i = 0; i < v.size(); ++i) {
+      records[i].*field = v[i];
+    }
+  }
+}
+
 }  // namespace
 
 template <typename Archive>
@@ -383,11 +406,14 @@ void EngineImpl::Persist(Archive& ar) {
   Io(ar, lists_);
   Io(ar, agents_);
   Io(ar, epoch_);
-  Io(ar, ready_mask_);
-  Io(ar, agent_gen_);
+  IoField(ar, agents_, &Agent::ready_mask);
+  IoField(ar, agents_, &Agent::gen);
   Io(ar, free_agents_);
   Io(ar, contacts_);
-  Io(ar, contact_gen_);
+  if constexpr (Archive::kReading) {
+    contact_tag_.resize(contacts_.size());
+  }
+  IoField(ar, contact_tag_, &ContactTag::gen);
   Io(ar, free_contacts_);
   Io(ar, timers_.heap());
   Io(ar, timers_.lanes());
@@ -422,8 +448,11 @@ Status EngineImpl::RebuildAfterRestore() {
   }
   for (size_t i = 0; i < queues_.size(); ++i) {
     Queue& q = queues_[i];
-    q.aging = q.config.aging_per_minute;
-    q.copies = CopiesOf(q.config);
+    if (q.skills.size() > static_cast<size_t>(kMaxRequiredSkills)) {
+      return bad("queue skills");
+    }
+    SetCopies(q);
+    CopyTiers(q);
     if (q.id == 0) {
       continue;  // removed (CheckStructure checks it against free_queues_)
     }
@@ -453,7 +482,12 @@ Status EngineImpl::RebuildAfterRestore() {
         return bad("nonempty groups");
       }
       ne.need = q.groups[ne.group].needs.need;
+      ne.extra = ExtraOf(q.groups[ne.group].needs);
     }
+  }
+  waiting_.assign(queues_.size(), Waiting{});
+  for (size_t q = 0; q < queues_.size(); ++q) {
+    CopyNonEmpty(static_cast<int32_t>(q));
   }
   for (TierList& t : lists_) {
     if (t.queue < 0 || t.queue >= static_cast<int32_t>(queues_.size())) {
@@ -483,6 +517,13 @@ Status EngineImpl::RebuildAfterRestore() {
     }
     agent_index_.Insert(a.id, static_cast<int32_t>(i));
   }
+  for (Contact& c : contacts_) {
+    // An agent slot out of range is left for CheckStructure to report.
+    if ((c.state == CState::kOffered || c.state == CState::kConnected) && c.agent >= 0 &&
+        c.agent < static_cast<int32_t>(agents_.size())) {
+      c.holder = agents_[c.agent].id;
+    }
+  }
   for (size_t i = 0; i < contacts_.size(); ++i) {
     const Contact& c = contacts_[i];
     if (c.state == CState::kFree || c.leg) {
@@ -493,9 +534,8 @@ Status EngineImpl::RebuildAfterRestore() {
     }
     contact_index_.Insert(c.id, static_cast<int32_t>(i));
   }
-  excluding_.assign(contacts_.size(), 0);
   for (size_t i = 0; i < contacts_.size(); ++i) {
-    excluding_[i] = contacts_[i].excluded.empty() ? 0 : 1;
+    contact_tag_[i].excluding = contacts_[i].excluded.empty() ? 0 : 1;
   }
   auto check_free = [](const auto& list, const auto& items, auto is_free) {
     std::vector<char> seen(items.size(), 0);
