@@ -441,6 +441,49 @@ TYPED_TEST(StoreConformance, KefuSchemaMigratesTwiceCleanly) {
   EXPECT_EQ(*applied, 0);
 }
 
+// Migration 7 rebuilds customer_keys on SQLite: the keys of a database made before it stay,
+// with their customer, and the kind is still checked.
+TYPED_TEST(StoreConformance, CustomerKeysSurviveTheKindCheckRebuild) {
+  Database& db = *this->db_;
+  std::span<const Migration> all = KefuMigrations();
+  ASSERT_EQ(all[6].version, 7);
+  ASSERT_TRUE(Migrate(db, all.first(6)).ok());
+  ASSERT_TRUE(db.Exec("INSERT INTO customers (id, name, created_ms, updated_ms) VALUES "
+                      "(1, '张三', 0, 0)")
+                  .ok());
+  ASSERT_TRUE(db.Exec("INSERT INTO customer_keys (kind, key, customer_id, value, created_ms) "
+                      "VALUES ('mobile', 'k1', 1, '13800000000', 5), ('email', 'k2', 1, NULL, 6)")
+                  .ok());
+  auto applied = Migrate(db, all);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(*applied, 1);
+  auto rows = db.Query("SELECT kind, key, customer_id, value, created_ms FROM customer_keys "
+                       "ORDER BY key");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].Text(0), "mobile");
+  EXPECT_EQ((*rows)[0].Int64(2), 1);
+  EXPECT_EQ((*rows)[0].OptText(3).value_or(""), "13800000000");
+  EXPECT_EQ((*rows)[1].Text(0), "email");
+  EXPECT_EQ((*rows)[1].Int64(4), 6);
+  EXPECT_EQ(db.Exec("INSERT INTO customer_keys (kind, key, customer_id, created_ms) VALUES "
+                    "('fax', 'k3', 1, 0)")
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(db.Exec("INSERT INTO customer_keys (kind, key, customer_id, created_ms) VALUES "
+                    "('mobile', 'k1', 1, 0)")
+                .status()
+                .code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(db.Exec("INSERT INTO customer_keys (kind, key, customer_id, created_ms) VALUES "
+                    "('weibo_id', 'k4', 2, 0)")
+                .status()
+                .code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*db.QueryInt64("SELECT COUNT(*) FROM customer_keys WHERE customer_id = 1"), 2);
+}
+
 TYPED_TEST(StoreConformance, ConcurrentMigratorsApplyEachStepOnce) {
   // Several nodes starting at once on one database (the scale-out case).
   std::vector<std::unique_ptr<Database>> dbs;
