@@ -178,12 +178,26 @@ Reply OffsetPage(std::vector<T> items, size_t limit, size_t offset, int64_t tota
   return reply;
 }
 
-// GET /api/v1/kb/entries?kind=&category=&limit=&cursor=<offset>
+// GET /api/v1/kb/entries?kind=&category=&uncategorised=&limit=&cursor=<offset>
+// (uncategorised=true: only the entries without a category)
 Result<Reply> ListEntries(Ctx& ctx) {
   KEFU_ASSIGN_OR_RETURN(size_t offset, Offset(ctx));
   size_t limit = static_cast<size_t>(ctx.Limit());
   const std::string kind = QueryParam(ctx, "kind");
-  const std::string category = QueryParam(ctx, "category");
+  const std::string named = QueryParam(ctx, "category");
+  const std::string uncategorised = QueryParam(ctx, "uncategorised");
+  if (!uncategorised.empty() && uncategorised != "true" && uncategorised != "false") {
+    return InvalidArgumentError("uncategorised must be true or false", "uncategorised");
+  }
+  if (uncategorised == "true" && !named.empty()) {
+    return InvalidArgumentError("give category or uncategorised=true, not both", "category");
+  }
+  std::optional<std::string_view> category;
+  if (uncategorised == "true") {
+    category = "";
+  } else if (!named.empty()) {
+    category = named;
+  }
   KEFU_ASSIGN_OR_RETURN(std::vector<kb::Entry> entries,
                         ctx.api.kb().List(kind, category, limit + 1, offset));
   KEFU_ASSIGN_OR_RETURN(int64_t total, ctx.api.kb().Count(kind, category));
@@ -516,7 +530,9 @@ void AppendKbRoutes(std::vector<Route>& routes) {
       {"GET", "/api/v1/kb/codes/{code}", LookupCode, Access::kPermission, P::kKbRead, "default",
        "Exact lookup of an activity code, error code or phrase shortcut", {}},
       {"GET", "/api/v1/kb/entries", ListEntries, Access::kPermission, P::kKbRead, "default",
-       "List entries (kind, category), newest change first, with the total matching", {}, true},
+       "List entries (kind; category, or uncategorised=true for those without one), newest "
+       "change first, with the total matching",
+       {}, true},
       {"POST", "/api/v1/kb/entries", CreateEntry, Access::kPermission, P::kKbWrite, "default",
        "Create an entry", EntryBody(true), false, 201},
       {"GET", "/api/v1/kb/entries/{id}", GetEntry, Access::kPermission, P::kKbRead, "default",

@@ -718,7 +718,8 @@ Result<Entry> KnowledgeBase::Get(int64_t id) const {
   return EntryFromRow(rows[0]);
 }
 
-Result<std::vector<Entry>> KnowledgeBase::List(std::string_view kind, std::string_view category,
+Result<std::vector<Entry>> KnowledgeBase::List(std::string_view kind,
+                                               std::optional<std::string_view> category,
                                                size_t limit, size_t offset) const {
   if (!kind.empty() && std::find(std::begin(kKinds), std::end(kKinds), kind) == std::end(kKinds)) {
     return InvalidArgumentError("kind must be faq, phrase, link, article or activity", "kind");
@@ -726,9 +727,10 @@ Result<std::vector<Entry>> KnowledgeBase::List(std::string_view kind, std::strin
   KEFU_ASSIGN_OR_RETURN(
       store::Rows rows,
       db_->Query("SELECT " + std::string(kColumns) +
-                     " FROM kb_entries WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR "
-                     "category = $2) ORDER BY updated_ms DESC, id DESC LIMIT $3 OFFSET $4",
-                 {std::string(kind), std::string(category),
+                     " FROM kb_entries WHERE ($1 = '' OR kind = $1) AND ($2 = 0 OR "
+                     "category = $3) ORDER BY updated_ms DESC, id DESC LIMIT $4 OFFSET $5",
+                 {std::string(kind), int64_t{category.has_value()},
+                  std::string(category.value_or("")),
                   static_cast<int64_t>(std::min<size_t>(limit, 1000)),
                   static_cast<int64_t>(offset)}));
   std::vector<Entry> out;
@@ -738,11 +740,12 @@ Result<std::vector<Entry>> KnowledgeBase::List(std::string_view kind, std::strin
   return out;
 }
 
-Result<int64_t> KnowledgeBase::Count(std::string_view kind, std::string_view category) const {
+Result<int64_t> KnowledgeBase::Count(std::string_view kind,
+                                     std::optional<std::string_view> category) const {
   return db_->QueryInt64(
-      "SELECT count(*) FROM kb_entries WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR "
-      "category = $2)",
-      {std::string(kind), std::string(category)});
+      "SELECT count(*) FROM kb_entries WHERE ($1 = '' OR kind = $1) AND ($2 = 0 OR "
+      "category = $3)",
+      {std::string(kind), int64_t{category.has_value()}, std::string(category.value_or(""))});
 }
 
 Result<std::vector<RelatedEntry>> KnowledgeBase::Related(const Entry& entry) const {

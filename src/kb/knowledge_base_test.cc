@@ -567,7 +567,14 @@ TEST_F(KnowledgeBaseTest, CategoriesCountEntriesAndErrorCodes) {
   EXPECT_EQ((*cats)[2].category, "还款");
   EXPECT_EQ((*cats)[2].count, 2);
   EXPECT_EQ(*kb_->Count("faq", "还款"), 2);
-  EXPECT_EQ(*kb_->Count("", ""), 3);
+  EXPECT_EQ(*kb_->Count("", std::nullopt), 3);
+  // "" is the uncategorised node of the tree: its one entry, not every entry.
+  EXPECT_EQ(*kb_->Count("faq", ""), 1);
+  auto uncategorised = kb_->List("faq", "", 10, 0);
+  ASSERT_TRUE(uncategorised.ok());
+  ASSERT_EQ(uncategorised->size(), 1u);
+  EXPECT_EQ(uncategorised->front().title, "怎么挂失");
+  EXPECT_EQ(kb_->List("", std::nullopt, 10, 0)->size(), 3u);
 }
 
 TEST_F(KnowledgeBaseTest, EntryJsonRoundTrip) {

@@ -474,7 +474,7 @@ Result<ImportReport> KnowledgeBase::Import(std::string_view file_name, std::stri
 }
 
 Result<std::string> KnowledgeBase::ExportJson() const {
-  KEFU_ASSIGN_OR_RETURN(std::vector<Entry> entries, List("", "", 1000000, 0));
+  KEFU_ASSIGN_OR_RETURN(std::vector<Entry> entries, List("", std::nullopt, 1000000, 0));
   KEFU_ASSIGN_OR_RETURN(std::vector<ErrorCode> codes, AllErrorCodes());
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return a.id < b.id; });
@@ -493,7 +493,7 @@ Result<std::string> KnowledgeBase::ExportJson() const {
 }
 
 Result<std::string> KnowledgeBase::ExportXlsx() const {
-  KEFU_ASSIGN_OR_RETURN(std::vector<Entry> entries, List("", "", 1000000, 0));
+  KEFU_ASSIGN_OR_RETURN(std::vector<Entry> entries, List("", std::nullopt, 1000000, 0));
   KEFU_ASSIGN_OR_RETURN(std::vector<ErrorCode> codes, AllErrorCodes());
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return a.id < b.id; });

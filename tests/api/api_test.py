@@ -1121,6 +1121,24 @@ class KnowledgeBaseTest(unittest.TestCase):
         titles = {e["title"] for e in page["items"] + rest["items"]}
         self.assertEqual(titles, {f"测试分类条目{i}" for i in range(3)})
 
+        # The uncategorised entries of a kind: only those, counted as the tree counts them.
+        status, e, _ = self.expert.request("POST", "/api/v1/kb/entries", {
+            "kind": "link", "title": "测试无分类链接", "body": "说明。", "url": "https://example.cn/x"})
+        self.assertEqual(status, 201, e)
+        status, cats, _ = self.agent.request("GET", "/api/v1/kb/categories")
+        none = {c["kind"]: c["count"] for c in cats["items"] if c["category"] == ""}
+        status, page, _ = self.agent.request(
+            "GET", "/api/v1/kb/entries?kind=link&uncategorised=true&limit=100")
+        self.assertEqual(status, 200, page)
+        self.assertEqual(page["total"], none["link"])
+        self.assertTrue(all(x["category"] == "" for x in page["items"]), page)
+        self.assertIn("测试无分类链接", {x["title"] for x in page["items"]})
+        status, body, _ = self.agent.request(
+            "GET", "/api/v1/kb/entries?category=%E6%B5%8B%E8%AF%95&uncategorised=true")
+        self.assertEqual((status, body["error"]["field"]), (400, "category"), body)
+        status, body, _ = self.agent.request("GET", "/api/v1/kb/entries?uncategorised=yes")
+        self.assertEqual((status, body["error"]["field"]), (400, "uncategorised"), body)
+
     def test_cli_search(self):
         r = kefu("kb", "search", "卡丢了怎么办", "--limit", "3")
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -182,6 +182,9 @@ test('a supervisor browses by category and links related entries', async (t) => 
                             { kind: 'faq', title, body, category: '信用卡' });
     assert.equal(out.status, 201, JSON.stringify(out.body));
   }
+  const loose = await apiAs('sup1', kSupervisorPassword, 'POST', '/kb/entries',
+                            { kind: 'faq', title: '浏览测试未分类条目', body: '没有分类。' });
+  assert.equal(loose.status, 201, JSON.stringify(loose.body));
   const { page, problems } = await openPage(t);
   await login(page, 'sup1', kSupervisorPassword);
   await page.goto(`${kUrl}/kb`);
@@ -193,6 +196,19 @@ test('a supervisor browses by category and links related entries', async (t) => 
   await page.getByTestId('kb-browse-head').filter({ hasText: '信用卡' }).waitFor();
   await page.getByTestId('kb-browse-item').nth(1).waitFor();
   assert.equal(await page.getByTestId('kb-browse-item').count(), 2);
+
+  // The 未分类 node of a kind opens its entries without a category, and only those.
+  const none = page.getByTestId('kb-category').filter({ hasText: '未分类' }).first();
+  const noneCount = Number((await none.innerText()).match(/(\d+)\s*$/)[1]);
+  await none.click();
+  await page.getByTestId('kb-browse-head').filter({ hasText: '未分类' }).waitFor();
+  await page.getByTestId('kb-browse-head').filter({ hasText: `· ${noneCount}` }).waitFor();
+  await page.getByTestId('kb-browse-item').filter({ hasText: '浏览测试未分类条目' }).waitFor();
+  assert.equal(await page.getByTestId('kb-browse-item').filter({ hasText: '信用卡怎么' }).count(),
+               0);
+  await category.click();
+  await page.getByTestId('kb-browse-head').filter({ hasText: '信用卡' }).waitFor();
+  await page.getByTestId('kb-browse-item').nth(1).waitFor();
 
   // Link a related entry in the editor, picked by searching its title.
   await page.getByTestId('kb-browse-item').filter({ hasText: '信用卡怎么激活' }).click();

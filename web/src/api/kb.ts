@@ -203,8 +203,9 @@ export function listFavourites(): Promise<{ items: KbEntry[] }> {
   return request<{ items: KbEntry[] }>('GET', '/kb/favourites');
 }
 
-export function listEntries(params: { kind?: string; category?: string; limit?: number;
-                                      cursor?: string }): Promise<KbPage<KbEntry>> {
+/** `uncategorised: 'true'` lists the entries without a category. */
+export function listEntries(params: { kind?: string; category?: string; uncategorised?: string;
+                                      limit?: number; cursor?: string }): Promise<KbPage<KbEntry>> {
   return request<KbPage<KbEntry>>('GET', '/kb/entries', { query: { ...params } });
 }
 

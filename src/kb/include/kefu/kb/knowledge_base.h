@@ -211,11 +211,13 @@ class KnowledgeBase {
   // kNotFound when there is no such entry.
   Status Delete(int64_t id, std::string_view actor);
   Result<Entry> Get(int64_t id) const;
-  // Entries of one kind (empty = all), newest change first; `offset` pages.
-  Result<std::vector<Entry>> List(std::string_view kind, std::string_view category, size_t limit,
+  // Entries of one kind (empty = all) and one category (std::nullopt = any, "" = the
+  // uncategorised ones), newest change first; `offset` pages.
+  Result<std::vector<Entry>> List(std::string_view kind,
+                                  std::optional<std::string_view> category, size_t limit,
                                   size_t offset) const;
   // Entries matching List's filters (for paging).
-  Result<int64_t> Count(std::string_view kind, std::string_view category) const;
+  Result<int64_t> Count(std::string_view kind, std::optional<std::string_view> category) const;
   // Every saved version, newest first. kNotFound when the entry never existed.
   Result<std::vector<Version>> Versions(int64_t id) const;
   // The entries `entry.related_ids` names, in that order; ids deleted since are skipped.
