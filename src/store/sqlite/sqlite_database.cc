@@ -106,7 +106,7 @@ class Connection {
   sqlite3* db() const { return db_; }
 
   Result<CachedStatement*> Prepare(std::string_view sql) {
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);
     if (it != cache_.end()) {
       return &it->second;
     }
@@ -144,8 +144,13 @@ class Connection {
   }
 
  private:
+  // Looked up by the caller's string_view, without copying the text (transparent hash).
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   sqlite3* db_;
-  std::unordered_map<std::string, CachedStatement> cache_;
+  std::unordered_map<std::string, CachedStatement, TextHash, std::equal_to<>> cache_;
 };
 
 // Resets a statement and drops its bindings when the call that used it ends, so that the next
