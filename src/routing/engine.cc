@@ -607,7 +607,11 @@ Status EngineImpl::Enqueue(const ContactSpec& spec) {
   if (contact_index_.Find(spec.id) >= 0) {
     return AlreadyExistsError("contact " + Str(spec.id) + " exists");
   }
-  KEFU_ASSIGN_OR_RETURN(int32_t q, FindQueue(spec.queue));
+  // Not FindQueue: its Result (a Status with two strings) costs more than the lookup.
+  const int32_t q = queue_index_.Find(spec.queue);
+  if (q < 0) {
+    return FindQueue(spec.queue).status();
+  }
   if (spec.channel != queues_[q].copies.channel) {
     return InvalidArgumentError("contact channel differs from the queue's", "channel");
   }
@@ -708,15 +712,15 @@ static int32_t HeldBy(const std::vector<Contact>& contacts, int32_t slot, AgentI
   return kNil;
 }
 
-Result<int32_t> EngineImpl::Held(AgentId agent, ContactId contact, bool connected) const {
+int32_t EngineImpl::Held(AgentId agent, ContactId contact, bool connected) const {
   const int32_t slot = contact_index_.Find(contact);
-  if (slot >= 0) {
-    const int32_t s =
-        HeldBy(contacts_, slot, agent, connected ? CState::kConnected : CState::kOffered);
-    if (s != kNil) {
-      return s;
-    }
+  if (slot < 0) {
+    return kNil;
   }
+  return HeldBy(contacts_, slot, agent, connected ? CState::kConnected : CState::kOffered);
+}
+
+Status EngineImpl::NotHeld(AgentId agent, ContactId contact, bool connected) const {
   KEFU_RETURN_IF_ERROR(FindAgent(agent));
   KEFU_RETURN_IF_ERROR(FindContact(contact));
   return FailedPreconditionError("contact " + Str(contact) + " is not " +
@@ -726,7 +730,10 @@ Result<int32_t> EngineImpl::Held(AgentId agent, ContactId contact, bool connecte
 
 Status EngineImpl::Accept(AgentId agent, ContactId contact) {
   const CommandScope scope(this);
-  KEFU_ASSIGN_OR_RETURN(const int32_t s, Held(agent, contact, false));
+  const int32_t s = Held(agent, contact, false);
+  if (s == kNil) {
+    return NotHeld(agent, contact, false);
+  }
   Contact& c = contacts_[s];
   c.state = CState::kConnected;
   c.accepted_ms = now_;
@@ -737,21 +744,30 @@ Status EngineImpl::Accept(AgentId agent, ContactId contact) {
 
 Status EngineImpl::Decline(AgentId agent, ContactId contact) {
   const CommandScope scope(this);
-  KEFU_ASSIGN_OR_RETURN(const int32_t s, Held(agent, contact, false));
+  const int32_t s = Held(agent, contact, false);
+  if (s == kNil) {
+    return NotHeld(agent, contact, false);
+  }
   MissOffer(s, EventType::kDeclined);
   return OkStatus();
 }
 
 Status EngineImpl::OfferTimedOut(AgentId agent, ContactId contact) {
   const CommandScope scope(this);
-  KEFU_ASSIGN_OR_RETURN(const int32_t s, Held(agent, contact, false));
+  const int32_t s = Held(agent, contact, false);
+  if (s == kNil) {
+    return NotHeld(agent, contact, false);
+  }
   MissOffer(s, EventType::kOfferTimedOut);
   return OkStatus();
 }
 
 Status EngineImpl::Complete(AgentId agent, ContactId contact) {
   const CommandScope scope(this);
-  KEFU_ASSIGN_OR_RETURN(const int32_t slot, Held(agent, contact, true));
+  const int32_t slot = Held(agent, contact, true);
+  if (slot == kNil) {
+    return NotHeld(agent, contact, true);
+  }
   if (contacts_[slot].leg) {
     return FailedPreconditionError("agent " + Str(agent) +
                                    " holds the consult leg: CompleteConsult or CancelConsult");
@@ -1161,7 +1177,9 @@ Status EngineImpl::CancelConsult(ContactId contact) {
 
 void EngineImpl::Tick() {
   Advance();
-  FlushDeferred();
+  if (!deferred_.empty()) {
+    FlushDeferred();
+  }
 }
 
 int64_t EngineImpl::NextDeadlineMs() const { return timers_.NextDue(); }

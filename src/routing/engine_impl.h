@@ -414,7 +414,9 @@ class EngineImpl final : public Engine {
       if (e_->timer_due_now_) {
         e_->RunTimersUntil(e_->now_);
       }
-      e_->FlushDeferred();
+      if (!e_->deferred_.empty()) {
+        e_->FlushDeferred();
+      }
     }
     CommandScope(const CommandScope&) = delete;
     CommandScope& operator=(const CommandScope&) = delete;
@@ -440,7 +442,10 @@ class EngineImpl final : public Engine {
   Result<int32_t> FindAgent(AgentId id) const;
   Result<int32_t> FindContact(ContactId id) const;
   // The slot (the contact's or its consult leg's) offered to / connected with the agent.
-  Result<int32_t> Held(AgentId agent, ContactId contact, bool connected) const;
+  // kNil when it is neither (NotHeld then tells why). Not a Result: building and destroying
+  // one (a Status with two strings) cost more than the lookup, on every Accept and Complete.
+  int32_t Held(AgentId agent, ContactId contact, bool connected) const;
+  Status NotHeld(AgentId agent, ContactId contact, bool connected) const;
   int32_t InternSkill(SkillId id);
   Status ValidateQueueConfig(QueueId id, const QueueConfig& config) const;
   Status ValidateAgentConfig(const AgentConfig& config) const;
@@ -457,6 +462,7 @@ class EngineImpl final : public Engine {
   Signature MakeSignature(const Contact& c, const Queue& q, int stage) const;
   int32_t GroupFor(Queue& q, const Signature& sig);
   static Needs SplitSignature(const Queue& q, const Signature& sig);
+  static Needs QueueNeeds(const Queue& q, int stage);  // for a contact without own skills
   void Count(const Contact& c, int delta);
   void HeapPush(int32_t slot, int32_t group);
   void CopyNonEmpty(int32_t q);  // Queue::nonempty into waiting_[q]
@@ -483,8 +489,10 @@ class EngineImpl final : public Engine {
   int64_t KeyFor(int32_t a, const Seat& s) const;  // the key the strategy wants now
   bool Valid(const ReadyEntry& e, Channel ch) const;
   uint8_t ReadyMask(const Agent& a) const;
-  void ListInsert(int32_t list, int64_t key, int32_t a, uint64_t levels);
-  void ListInsertSlow(TierList& t, const ReadyEntry& entry);  // ListInsert's rare cases
+  void ListInsert(TierList& t, const ReadyEntry& entry);  // entry.epoch: the agent's now
+  // ListInsert's rare cases. The entry by fields, all in registers: by address, the common
+  // path would have to build every entry in memory for it.
+  void ListInsertSlow(TierList& t, int64_t key, int32_t agent, uint32_t epoch, uint64_t levels);
   uint64_t SeatLevels(const Agent& a, const Queue& q) const;
   int32_t ListFor(int32_t q, int32_t priority);
   // Drops the stale entries of t in [head, end), keeping the order of the others.
@@ -503,6 +511,7 @@ class EngineImpl final : public Engine {
   // ---- routing
   void Route(int32_t slot);
   void PlacePool(int32_t slot);
+  // `sig` is read only for most-skilled scoring.
   int32_t FindAgentFor(const Contact& c, const Queue& q, const Signature& sig, const Needs& needs);
   void Fill(int32_t a);
   int32_t TopFor(const Group& g, AgentId agent) const;

@@ -23,7 +23,13 @@ void EngineImpl::Advance() {
   if (t < now_) {
     t = now_;  // the engine's time never runs backwards
   }
-  RunTimersUntil(t);
+  // Most commands find no timer due: that test alone, without the call (whose loop saves and
+  // restores every register).
+  if (timers_.NextDue() <= t) {
+    RunTimersUntil(t);
+  } else {
+    timer_due_now_ = false;  // as RunTimersUntil leaves it
+  }
   now_ = t;
 }
 
@@ -315,10 +321,31 @@ int EngineImpl::StageAt(const Queue& q, int64_t waited_ms) const {
   return stage;
 }
 
+namespace {
+
+// The min level of the queue's ring at `stage`.
+uint32_t RingLevel(const Queue& q, int stage) {
+  return stage == 0 ? q.arrival.ring0_level
+                    : static_cast<uint32_t>(q.config.rings[stage].min_level);
+}
+
+}  // namespace
+
+Needs EngineImpl::QueueNeeds(const Queue& q, int stage) {
+  // SplitSignature(q, MakeSignature(c, q, stage)) for a contact without skills of its own:
+  // each of the queue's skills, raised to the ring's level, at its own place.
+  const ArrivalCopies& qa = q.arrival;
+  const uint32_t ring = RingLevel(q, stage);
+  Needs n;
+  for (int i = 0; i < qa.nskills; ++i) {
+    n.need |= static_cast<uint64_t>(std::max(qa.skills[i] & 0xffu, ring)) << (8 * i);
+  }
+  return n;
+}
+
 Signature EngineImpl::MakeSignature(const Contact& c, const Queue& q, int stage) const {
   const ArrivalCopies& qa = q.arrival;
-  const uint32_t ring =
-      stage == 0 ? qa.ring0_level : static_cast<uint32_t>(q.config.rings[stage].min_level);
+  const uint32_t ring = RingLevel(q, stage);
   if (c.nreq == 0) {
     // The queue's skills alone (most contacts): distinct, so there is nothing to merge, only
     // to sort (by skill, which the packed values order first) and raise to the ring's level.
@@ -717,10 +744,9 @@ bool NeedsCompaction(const TierList& t) {
 
 }  // namespace
 
-void EngineImpl::ListInsert(int32_t list, int64_t key, int32_t a, uint64_t levels) {
-  TierList& t = lists_[list];
+void EngineImpl::ListInsert(TierList& t, const ReadyEntry& entry) {
   std::vector<ReadyEntry>& v = t.entries;
-  const ReadyEntry entry{key, a, epoch_[a], levels};
+  const int64_t key = entry.key;
   // Keys of agents that just became ready are "now", the largest: this appends. The rest
   // (compaction, round-robin inserts) is out of line, so that this path, which most of the
   // thousands of inserts per second take, saves and restores no registers.
@@ -729,11 +755,13 @@ void EngineImpl::ListInsert(int32_t list, int64_t key, int32_t a, uint64_t level
     t.last_key = key;
     return;
   }
-  ListInsertSlow(t, entry);
+  ListInsertSlow(t, entry.key, entry.agent, entry.epoch, entry.levels);
 }
 
-void EngineImpl::ListInsertSlow(TierList& t, const ReadyEntry& entry) {
+void EngineImpl::ListInsertSlow(TierList& t, int64_t key, int32_t agent, uint32_t epoch,
+                                uint64_t levels) {
   std::vector<ReadyEntry>& v = t.entries;
+  const ReadyEntry entry{key, agent, epoch, levels};
   if (NeedsCompaction(t)) {
     size_t out = 0;
     for (size_t i = t.head; i < v.size(); ++i) {
@@ -748,7 +776,6 @@ void EngineImpl::ListInsertSlow(TierList& t, const ReadyEntry& entry) {
       t.last_key = v.back().key;
     }
   }
-  const int64_t key = entry.key;
   if (v.size() == t.head || t.last_key <= key) {
     v.push_back(entry);
     t.last_key = key;
@@ -795,9 +822,15 @@ void EngineImpl::InsertSeats(int32_t a) {
   for (const Seat& s : ag.seats) {
     __builtin_prefetch(&lists_[s.list]);
   }
+  // The same for every entry: read once here, where the inserts' vector writes would have
+  // the compiler read them again for each seat.
+  const uint32_t epoch = epoch_[a];
+  const int64_t activity = ag.activity_ms;
   for (const Seat& s : ag.seats) {
     if ((mask & (1u << Ch(s.channel))) != 0) {
-      ListInsert(s.list, KeyFor(a, s), a, s.levels);
+      // KeyFor(a, s), from the copy of the agent's activity.
+      const int64_t key = s.round_robin ? s.last_offer_ms : activity;
+      ListInsert(lists_[s.list], ReadyEntry{key, a, epoch, s.levels});
     }
   }
 }
@@ -991,14 +1024,26 @@ void EngineImpl::PlacePool(int32_t slot) {
   Queue& q = queues_[c.queue];
   c.phase = kPhasePool;
   c.ring_stage = static_cast<uint8_t>(StageAt(q, now_ - c.queue_entry_ms));
-  const Signature sig = MakeSignature(c, q, c.ring_stage);
-  // The group (its index and record, two cache misses) only when the contact waits: most
-  // arrivals find an agent at once.
-  const int32_t a = FindAgentFor(c, q, sig, SplitSignature(q, sig));
+  const int stage = c.ring_stage;
+  // The signature (a sort) only where it is read: the contact's own skills (SplitSignature),
+  // most-skilled scoring, and the group when the contact waits. Most arrivals need none of
+  // them: no skills of their own, an agent at once.
+  Signature sig;
+  const bool early_sig = c.nreq != 0 || q.copies.strategy == Strategy::kMostSkilled;
+  if (early_sig) {
+    sig = MakeSignature(c, q, stage);
+  }
+  const Needs needs = c.nreq == 0 ? QueueNeeds(q, stage) : SplitSignature(q, sig);
+  const int32_t a = FindAgentFor(c, q, sig, needs);
   if (a != kNil) {
     Offer(slot, a, Decision::kForContact);
     return;
   }
+  if (!early_sig) {
+    sig = MakeSignature(c, q, stage);
+  }
+  // The group (its index and record, two cache misses) only when the contact waits: most
+  // arrivals find an agent at once.
   const int32_t g = GroupFor(q, sig);
   HeapPush(slot, g);
   ScheduleContactTimer(slot);
@@ -1025,9 +1070,29 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
   const uint64_t need = needs.need;
   const Signature& extra = needs.extra;
   const bool any_excluded = contact_tag_[&c - contacts_.data()].excluding != 0;
-  auto eligible = [&](const ReadyEntry& e) {
-    return LevelsMeet(e.levels, need) && (extra.n == 0 || TableSkillsOk(e.agent, extra)) &&
-           (!any_excluded || !Excluded(c, agent_id_[e.agent]));
+  // With one skill of its own (the common case: a language), the contact's column of the
+  // level table is looked up once here instead of for each candidate (TableLevel); none
+  // when the table has no column for the skill: nobody has it.
+  const uint8_t* extra_column = nullptr;
+  uint32_t extra_min = 0;
+  if (extra.n == 1) {
+    const uint32_t skill = extra.req[0] >> 8;
+    extra_min = extra.req[0] & 0xffu;
+    if (skill < level_skills_) {
+      extra_column = level_table_.data() + skill * level_slots_;
+    }
+  }
+  auto extra_ok = [&](int32_t agent) {
+    if (extra.n == 1) {
+      return extra_column != nullptr && extra_column[agent] >= extra_min;
+    }
+    return extra.n == 0 || TableSkillsOk(agent, extra);
+  };
+  // The entry's fields by value, not the entry by reference: the scans below then keep them
+  // in registers instead of storing a copy to memory and reading it back.
+  auto eligible = [&](int32_t agent, uint64_t levels) {
+    return LevelsMeet(levels, need) && extra_ok(agent) &&
+           (!any_excluded || !Excluded(c, agent_id_[agent]));
   };
   if (strategy == Strategy::kLongestIdle || strategy == Strategy::kRoundRobin) {
     // The lists are in strategy order: the first eligible entry wins. Stale entries passed
@@ -1042,7 +1107,7 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
           stale = true;
           continue;
         }
-        if (eligible(e)) {
+        if (eligible(e.agent, e.levels)) {
           const int32_t agent = e.agent;
           if (stale) {
             DropStale(t, i);
@@ -1066,29 +1131,32 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
     // are not scanned at twice their length.
     size_t out = t.head;
     for (size_t i = t.head; i < v.size(); ++i) {
-      const ReadyEntry e = v[i];
-      if (epoch_[e.agent] != e.epoch) {
+      // The fields read, not a copy of the entry: the compiler bounced such a copy through
+      // the stack.
+      const int32_t agent = v[i].agent;
+      if (epoch_[agent] != v[i].epoch) {
         continue;
       }
+      const uint64_t levels = v[i].levels;
       // Written back only behind a dropped entry: a list without stale entries stays clean.
       if (out != i) {
-        v[out] = e;
+        v[out] = v[i];
       }
       ++out;
-      if (!eligible(e)) {
+      if (!eligible(agent, levels)) {
         continue;
       }
       int64_t score = 0;
       if (strategy == Strategy::kMostSkilled) {
         for (int k = 0; k < sig.n; ++k) {
-          score += TableLevel(e.agent, sig.req[k] >> 8);
+          score += TableLevel(agent, sig.req[k] >> 8);
         }
       } else {
-        const LoadCapacity& lc = load_capacity_[e.agent];
+        const LoadCapacity& lc = load_capacity_[agent];
         score = -(static_cast<int64_t>(lc.load[ch]) * 1'000'000 / lc.capacity[ch]);
       }
       if (best == kNil || score > best_score) {
-        best = e.agent;
+        best = agent;
         best_score = score;
       }
     }
@@ -1463,7 +1531,7 @@ void EngineImpl::RegroupAll(int32_t q) {
       seat.round_robin = round_robin;
       seat.levels = SeatLevels(agents_[a], queues_[q]);
       if ((agents_[a].ready_mask & (1u << Ch(seat.channel))) != 0) {
-        ListInsert(seat.list, KeyFor(a, seat), a, seat.levels);
+        ListInsert(lists_[seat.list], ReadyEntry{KeyFor(a, seat), a, epoch_[a], seat.levels});
       }
     }
   }

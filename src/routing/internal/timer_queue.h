@@ -39,14 +39,14 @@ class TimerQueue {
 
   // REQUIRES: now never decreases between calls; t.seq larger than any pushed before.
   void Push(const Timer& t, int64_t now) {
-    const bool first = empty();
+    // Keep the cached earliest source exact: the new timer is the earliest if the queue was
+    // empty (kNone) or it is earlier than the current earliest. An unknown cache stays
+    // unknown (Best() works it out when asked): testing for empty would walk every lane on
+    // each push.
+    const int best = best_;
     const int where = Place(t, t.due - now);
-    // Keep the cached earliest source exact: the new timer is the earliest only if it is
-    // earlier than the current earliest.
-    if (first) {
-      best_ = where;
-    } else if (best_ != kUnknown && Earlier(t, *SourceAt(best_))) {
-      best_ = where;
+    if (best == kNone || (best != kUnknown && Earlier(t, best_timer_))) {
+      SetBest(where, t);
     }
   }
 
@@ -62,14 +62,13 @@ class TimerQueue {
 
   // Due time of the earliest timer, or the maximum int64 when empty. O(1) when cached.
   int64_t NextDue() const {
-    const int source = Best();
-    return source == kNone ? std::numeric_limits<int64_t>::max() : SourceAt(source)->due;
+    return Best() == kNone ? std::numeric_limits<int64_t>::max() : best_timer_.due;
   }
 
   // REQUIRES: !empty().
   Timer Pop() {
     const int source = Best();
-    const Timer t = *SourceAt(source);
+    const Timer t = best_timer_;
     if (source == kHeap) {
       std::pop_heap(heap_.begin(), heap_.end(), After);
       heap_.pop_back();
@@ -145,29 +144,37 @@ class TimerQueue {
   static bool After(const Timer& a, const Timer& b) { return Earlier(b, a); }
 
   // Puts t in the lane of its duration, a new or empty lane, or the heap. Returns where.
+  // The common case, a lane for the duration with room, inline; the rest out of line, so
+  // that a push saves and restores no registers for it.
   int Place(const Timer& t, int64_t duration) {
     if (duration >= 0) {
-      int empty_lane = kNone;
       for (size_t i = 0; i < lanes_.size(); ++i) {
         Lane& lane = lanes_[i];
         if (lane.duration == duration) {
           Append(lane, t);
           return static_cast<int>(i);
         }
-        if (empty_lane == kNone && lane.head == lane.timers.size()) {
-          empty_lane = static_cast<int>(i);
-        }
       }
+    }
+    return PlaceElsewhere(t, duration);
+  }
+
+  // Place without a lane for the duration: a new or empty lane, or the heap.
+  [[gnu::noinline]] int PlaceElsewhere(const Timer& t, int64_t duration) {
+    if (duration >= 0) {
       if (lanes_.size() < kMaxLanes) {
         lanes_.push_back(Lane{duration, 0, {}});
         Append(lanes_.back(), t);
         return static_cast<int>(lanes_.size() - 1);
       }
-      if (empty_lane != kNone) {
-        // An empty lane has no order to keep: it takes the new duration.
-        lanes_[empty_lane].duration = duration;
-        Append(lanes_[empty_lane], t);
-        return empty_lane;
+      for (size_t i = 0; i < lanes_.size(); ++i) {
+        Lane& lane = lanes_[i];
+        if (lane.head == lane.timers.size()) {
+          // An empty lane has no order to keep: it takes the new duration.
+          lane.duration = duration;
+          Append(lane, t);
+          return static_cast<int>(i);
+        }
       }
     }
     heap_.push_back(t);
@@ -195,12 +202,33 @@ class TimerQueue {
           best_ = static_cast<int>(i);
         }
       }
+      if (top != nullptr) {
+        best_timer_ = *top;
+      }
     }
     return best_;
   }
 
+  void SetBest(int source, const Timer& t) {
+    best_ = source;
+    best_timer_ = t;
+  }
+
   static void Append(Lane& lane, const Timer& t) {
-    if (lane.head > 256 && lane.head * 2 > lane.timers.size()) {
+    if (NeedsCompaction(lane) || lane.timers.size() == lane.timers.capacity()) [[unlikely]] {
+      AppendSlow(lane, t);
+      return;
+    }
+    lane.timers.push_back(t);
+  }
+
+  static bool NeedsCompaction(const Lane& lane) {
+    return lane.head > 256 && lane.head * 2 > lane.timers.size();
+  }
+
+  // Append when the lane is to be compacted or its vector grown.
+  [[gnu::noinline]] static void AppendSlow(Lane& lane, const Timer& t) {
+    if (NeedsCompaction(lane)) {
       lane.timers.erase(lane.timers.begin(),
                         lane.timers.begin() + static_cast<std::ptrdiff_t>(lane.head));
       lane.head = 0;
@@ -211,6 +239,9 @@ class TimerQueue {
   std::vector<Timer> heap_;
   std::vector<Lane> lanes_;
   mutable int best_ = kUnknown;  // where the earliest timer is: a lane, kHeap, kNone
+  // A copy of the earliest timer while best_ is a lane or kHeap: NextDue and Push compare
+  // with it without finding it in its lane or the heap.
+  mutable Timer best_timer_;
 };
 
 }  // namespace kefu::routing::internal
