@@ -283,23 +283,30 @@ Result<Reply> DeleteEntry(Ctx& ctx) {
   return Reply{};
 }
 
-// GET /api/v1/kb/entries/{id}/versions
-Result<Reply> ListVersions(Ctx& ctx) {
-  KEFU_ASSIGN_OR_RETURN(int64_t id, ctx.IdParam("id"));
-  KEFU_ASSIGN_OR_RETURN(std::vector<kb::Version> versions, ctx.api.kb().Versions(id));
+// The history of an entry or an error code (kb::Version, kb::ErrorCodeVersion): one page,
+// each saved state under `state_key` (null if its stored JSON does not parse).
+template <typename V>
+Reply VersionsReply(const std::vector<V>& versions, std::string_view state_key) {
   json::array items;
-  for (const kb::Version& v : versions) {
+  for (const V& v : versions) {
     boost::system::error_code ec;
-    json::value entry = json::parse(v.entry_json, ec);
+    json::value state = json::parse(v.entry_json, ec);
     items.push_back(json::object{{"version", v.version},
                                  {"action", v.action},
                                  {"changed_by", v.changed_by},
                                  {"changed_ms", v.changed_ms},
-                                 {"entry", ec ? json::value(nullptr) : entry}});
+                                 {state_key, ec ? json::value(nullptr) : std::move(state)}});
   }
   Reply reply;
   reply.body = json::object{{"items", std::move(items)}, {"next_cursor", nullptr}};
   return reply;
+}
+
+// GET /api/v1/kb/entries/{id}/versions
+Result<Reply> ListVersions(Ctx& ctx) {
+  KEFU_ASSIGN_OR_RETURN(int64_t id, ctx.IdParam("id"));
+  KEFU_ASSIGN_OR_RETURN(std::vector<kb::Version> versions, ctx.api.kb().Versions(id));
+  return VersionsReply(versions, "entry");
 }
 
 // POST / DELETE /api/v1/kb/entries/{id}/favourite
@@ -383,19 +390,7 @@ Result<Reply> DeleteErrorCode(Ctx& ctx) {
 Result<Reply> ListErrorCodeVersions(Ctx& ctx) {
   KEFU_ASSIGN_OR_RETURN(std::vector<kb::ErrorCodeVersion> versions,
                         ctx.api.kb().ErrorCodeVersions(ctx.params["code"]));
-  json::array items;
-  for (const kb::ErrorCodeVersion& v : versions) {
-    boost::system::error_code ec;
-    json::value entry = json::parse(v.entry_json, ec);
-    items.push_back(json::object{{"version", v.version},
-                                 {"action", v.action},
-                                 {"changed_by", v.changed_by},
-                                 {"changed_ms", v.changed_ms},
-                                 {"error_code", ec ? json::value(nullptr) : entry}});
-  }
-  Reply reply;
-  reply.body = json::object{{"items", std::move(items)}, {"next_cursor", nullptr}};
-  return reply;
+  return VersionsReply(versions, "error_code");
 }
 
 std::string EncodeBase64(std::string_view in) {
