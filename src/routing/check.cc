@@ -22,6 +22,11 @@ int64_t Bytes(const std::vector<T>& v) {
   return static_cast<int64_t>(v.capacity() * sizeof(T));
 }
 
+template <typename T, int N>
+int64_t Bytes(const SmallVec<T, N>& v) {
+  return static_cast<int64_t>(v.HeapBytes());
+}
+
 }  // namespace
 
 // ---- queries ----------------------------------------------------------------------------
@@ -343,9 +348,11 @@ void EngineImpl::VerifyOffer(int32_t slot, int32_t a, Decision decision) {
       for (size_t i = t.head; i < t.entries.size(); ++i) {
         if (t.entries[i].agent == b && Valid(t.entries[i], c.channel)) {
           place = i;
-          key = t.entries[i].key;
         }
       }
+      // The strategy's key now: an entry in a least-occupied or most-skilled list may carry
+      // an older activity (Agent::keyed), and ties there go to the longest idle.
+      key = KeyFor(b, seat);
       int64_t score = 0;
       if (q.config.strategy == Strategy::kMostSkilled) {
         const Signature sig = MakeSignature(c, q, StageAt(q, now_ - c.queue_entry_ms));
@@ -573,7 +580,8 @@ Status EngineImpl::CheckStructure() const {
       return fail("agent id array");
     }
     if (agents_[a].alive && (load_capacity_[a].load != agents_[a].load ||
-                             load_capacity_[a].capacity != agents_[a].capacity)) {
+                             load_capacity_[a].capacity != agents_[a].capacity ||
+                             load_capacity_[a].activity_ms != agents_[a].activity_ms)) {
       return fail("agent load array");
     }
     if (agents_[a].alive) {
@@ -643,6 +651,16 @@ Status EngineImpl::CheckStructure() const {
     if (ag.state == AgentState::kWrapUp && ag.wrap_until_ms <= now_) {
       return fail("agent " + Str(ag.id) + " wrap-up overdue");
     }
+    bool keyed = false;
+    uint8_t channels = 0;
+    for (const Seat& seat : ag.seats) {
+      const Strategy strategy = queues_[seat.queue].config.strategy;
+      keyed = keyed || strategy == Strategy::kLongestIdle || strategy == Strategy::kRoundRobin;
+      channels = static_cast<uint8_t>(channels | (1u << Ch(seat.channel)));
+    }
+    if (ag.keyed != keyed || ag.seat_channels != channels) {
+      return fail("agent " + Str(ag.id) + " seat summary out of date");
+    }
   }
   for (int32_t s = 0; s < n_contacts; ++s) {
     const Contact& c = contacts_[s];
@@ -711,8 +729,13 @@ Status EngineImpl::CheckStructure() const {
         }
         const Agent& ag = agents_[e.agent];
         const int32_t seat = SeatOf(ag, qi);
+        // Lists ordered by a key hold each agent under its key now; the others are ordered
+        // by when the agent became ready and are read by load, skill and activity.
+        const bool keyed_list = q.config.strategy == Strategy::kLongestIdle ||
+                                q.config.strategy == Strategy::kRoundRobin;
         if (!ag.alive || seat == kNil || ag.seats[seat].list != li ||
-            e.key != KeyFor(e.agent, ag.seats[seat]) || e.levels != ag.seats[seat].levels) {
+            (keyed_list && e.key != KeyFor(e.agent, ag.seats[seat])) ||
+            e.levels != ag.seats[seat].levels) {
           return fail("ready entry of agent " + Str(ag.id) + " in queue " + Str(q.id));
         }
         if (seen[e.agent] == li) {

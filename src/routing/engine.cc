@@ -354,6 +354,7 @@ Status EngineImpl::RemoveQueue(QueueId id) {
     }
     --lists_[ag.seats[seat].list].members;
     ag.seats.erase(ag.seats.begin() + seat);
+    UpdateSeatSummary(a);
     Reseat(a);  // its entry in the queue's list goes stale
   }
   Queue& qu = queues_[q];
@@ -434,7 +435,7 @@ Status EngineImpl::AddAgent(AgentId id, const AgentConfig& config) {
     ag.capacity[ch] = static_cast<int16_t>(config.capacity[ch]);
   }
   ag.chat_with_voice = config.chat_with_voice;
-  load_capacity_[a] = {ag.load, ag.capacity};
+  load_capacity_[a] = {ag.load, ag.capacity, ag.activity_ms};
   for (const SkillLevel& s : config.skills) {
     int32_t si = InternSkill(s.skill);
     if (agents_[a].levels.size() <= static_cast<size_t>(si)) {
@@ -487,6 +488,8 @@ Status EngineImpl::RemoveAgent(AgentId id) {
     --lists_[seat.list].members;
   }
   ag.seats.clear();
+  ag.keyed = false;
+  ag.seat_channels = 0;
   KEFU_CHECK(ag.ready_mask == 0);
   ++epoch_[a];
   KEFU_CHECK(ag.personal.empty());
@@ -534,6 +537,7 @@ Status EngineImpl::LoginAgentToQueue(AgentId agent, QueueId queue, int priority)
   std::sort(seats.begin(), seats.end(), [](const Seat& x, const Seat& y) {
     return x.priority != y.priority ? x.priority < y.priority : x.queue < y.queue;
   });
+  UpdateSeatSummary(a);
   // A fresh epoch: entries under the old priority go stale, the new seat gets one.
   Reseat(a);
   Fill(a);
@@ -554,6 +558,7 @@ Status EngineImpl::LogoutAgentFromQueue(AgentId agent, QueueId queue) {
   if (agents_[a].state != AgentState::kOffline) {
     --queues_[q].staffed;
   }
+  UpdateSeatSummary(a);
   Reseat(a);  // its entry in the queue's list goes stale
   return OkStatus();
 }
@@ -600,6 +605,15 @@ Status EngineImpl::WrapUpDone(AgentId agent) {
 // ---- contact commands -------------------------------------------------------------------
 
 Status EngineImpl::Enqueue(const ContactSpec& spec) {
+  // The record the contact will take (AllocContact reuses the last freed slot), cold by
+  // now: its lines are requested for writing while the checks below run.
+  if (!free_contacts_.empty()) {
+    const int32_t next = free_contacts_.back();
+    const char* record = reinterpret_cast<const char*>(&contacts_[next]);
+    __builtin_prefetch(record, 1);
+    __builtin_prefetch(record + 64, 1);
+    __builtin_prefetch(&contact_tag_[next], 1);
+  }
   const CommandScope scope(this);
   if (spec.id <= 0) {
     return InvalidArgumentError("contact id must be > 0", "id");
@@ -763,6 +777,15 @@ Status EngineImpl::OfferTimedOut(AgentId agent, ContactId contact) {
 }
 
 Status EngineImpl::Complete(AgentId agent, ContactId contact) {
+  // The agent's record, found by its id while the contact's is on its way: otherwise its
+  // slot is known only from the contact's record, and each waits for the other.
+  if (const int32_t a = agent_index_.Find(agent); a >= 0) {
+    const char* record = reinterpret_cast<const char*>(&agents_[a]);
+    __builtin_prefetch(record);
+    __builtin_prefetch(record + 64);
+    __builtin_prefetch(&load_capacity_[a]);
+    __builtin_prefetch(&epoch_[a]);
+  }
   const CommandScope scope(this);
   const int32_t slot = Held(agent, contact, true);
   if (slot == kNil) {
@@ -776,9 +799,6 @@ Status EngineImpl::Complete(AgentId agent, ContactId contact) {
   // What the release reads next, each a likely cache miss whose address is known now:
   // requested together instead of one after another.
   __builtin_prefetch(&queues_[contacts_[slot].queue]);
-  __builtin_prefetch(&agents_[a].assigned);
-  __builtin_prefetch(&load_capacity_[a]);
-  __builtin_prefetch(&epoch_[a]);
   __builtin_prefetch(&contact_tag_[slot]);
   if (contacts_[slot].link != kNil) {
     EndLeg(contacts_[slot].link, true);
@@ -1143,7 +1163,7 @@ Status EngineImpl::CompleteConsult(ContactId contact) {
   e.queue = queues_[contacts_[leg].queue].id;
   ReleaseAfterWork(a, slot);
   // The consulted agent's reservation passes from the leg to the contact itself.
-  std::vector<int32_t>& held = agents_[b].assigned;
+  auto& held = agents_[b].assigned;
   *std::find(held.begin(), held.end(), leg) = slot;
   Contact& m = contacts_[slot];
   Contact& l = contacts_[leg];

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "internal/id_map.h"
+#include "internal/small_vec.h"
 #include "internal/timer_queue.h"
 #include "kefu/routing/engine.h"
 
@@ -272,7 +273,8 @@ struct alignas(64) Agent {
   bool alive = false;
   AgentState state = AgentState::kOffline;
   bool chat_with_voice = false;
-  // Bit per channel the agent is ready for (ReadyMask), as its ready-list entries show it.
+  // Bit per channel the agent is ready for and has seats in (ReadyMask), as its ready-list
+  // entries show it.
   uint8_t ready_mask = 0;
   ReasonCode reason = kReasonNone;
   std::array<int16_t, kChannelCount> capacity = {0, 0, 0};  // 0..100
@@ -282,13 +284,26 @@ struct alignas(64) Agent {
   int64_t activity_ms = 0;  // last offer or release: the longest-idle key
   int64_t wrap_until_ms = 0;
   int64_t timer_due = kNever;  // its live timer
-  // ---- line 1
-  alignas(64) std::vector<int32_t> assigned;  // contacts offered to or connected with it
-  std::vector<Seat> seats;        // queues logged into, sorted by (priority, queue slot)
-  std::vector<int32_t> personal;  // contacts waiting for this agent
-  std::vector<uint8_t> levels;    // by skill index
+  // Logged into a queue whose ready list is ordered by a key that moves with its offers
+  // (longest idle: activity_ms; round robin: Seat::last_offer_ms). Without one, an offer or a
+  // release that leaves it ready changes nothing its entries show: least-occupied and
+  // most-skilled searches read load and activity from load_capacity_, not from the entry.
+  // Derived from the seats (UpdateKeyed).
+  bool keyed = false;
+  // Bit per channel of its seats (derived, UpdateSeatSummary): only these channels have
+  // ready lists to show it in, so ReadyMask leaves the others out. A voice agent on a call
+  // stays ready for email, but with no email queue that changes nothing to track.
+  uint8_t seat_channels = 0;
+  // ---- line 1: the lists every offer, release and search for work reads; the short ones
+  // inside it, so that the contacts an agent holds cost no cache miss beyond this line.
+  alignas(64) SmallVec<int32_t, 4> assigned;  // contacts offered to or connected with it
+  SmallVec<int32_t, 2> personal;               // contacts waiting for this agent
+  std::vector<Seat> seats;  // queues logged into, sorted by (priority, queue slot)
+  // ---- line 2
+  std::vector<uint8_t> levels;  // by skill index
 };
-static_assert(offsetof(Agent, timer_due) + sizeof(int64_t) <= 64, "Agent line 0 is full");
+static_assert(offsetof(Agent, seat_channels) < 64, "Agent line 0 is full");
+static_assert(offsetof(Agent, seats) + sizeof(std::vector<Seat>) <= 128, "Agent line 1 is full");
 
 // One record per cache line group: the first 64 bytes hold what the commands on a contact
 // held by an agent read (Accept, Complete, Abandon: the lookup check, the event, the timer),
@@ -501,6 +516,8 @@ class EngineImpl final : public Engine {
   void InsertSeats(int32_t a);  // an entry in the list of each ready seat, current epoch
   void FlushDeferred();         // makes the entries Sync deferred
   void Sync(int32_t a, bool activity_changed);
+  void UpdateSeatSummary(int32_t a);  // Agent::keyed and seat_channels from its seats
+  void SetActivity(Agent& ag, int32_t a);  // activity_ms = now_, with its dense copy
   void SetAgentStateRaw(int32_t a, AgentState state, ReasonCode reason);
   void SetAgentStateFull(int32_t a, AgentState state, ReasonCode reason);
   void AddLoad(int32_t a, int32_t slot);
@@ -571,11 +588,13 @@ class EngineImpl final : public Engine {
   // Per agent slot: Agent::id (0 when free), dense so that checking whom a contact excluded
   // does not touch the agent's record.
   std::vector<AgentId> agent_id_;
-  // Per agent slot: Agent::load and Agent::capacity, dense so that least-occupied routing,
-  // which scores every ready agent of a queue, does not read each agent's record.
+  // Per agent slot: Agent::load, Agent::capacity and Agent::activity_ms, dense so that
+  // least-occupied and most-skilled routing, which score every ready agent of a queue and
+  // break ties by longest idle, do not read each agent's record.
   struct LoadCapacity {
     std::array<int16_t, kChannelCount> load;
     std::array<int16_t, kChannelCount> capacity;
+    int64_t activity_ms;
   };
   std::vector<LoadCapacity> load_capacity_;
   // Agent::levels of every agent slot, skill-major: the level of slot a in skill s is at

@@ -544,7 +544,7 @@ void EngineImpl::HeapRemove(int32_t slot) {
 
 void EngineImpl::PersonalAdd(int32_t slot, int32_t a) {
   Contact& c = contacts_[slot];
-  std::vector<int32_t>& personal = agents_[a].personal;
+  auto& personal = agents_[a].personal;
   c.state = CState::kTargeted;
   c.target = a;
   const int64_t period = queues_[c.queue].copies.position_update_ms;
@@ -558,7 +558,7 @@ void EngineImpl::PersonalAdd(int32_t slot, int32_t a) {
 
 void EngineImpl::PersonalRemove(int32_t slot) {
   Contact& c = contacts_[slot];
-  std::vector<int32_t>& personal = agents_[c.target].personal;
+  auto& personal = agents_[c.target].personal;
   const int32_t moved = personal.back();
   personal[c.pos] = moved;
   contacts_[moved].pos = c.pos;
@@ -700,9 +700,10 @@ bool EngineImpl::Valid(const ReadyEntry& e, Channel /*ch*/) const {
 }
 
 uint8_t EngineImpl::ReadyMask(const Agent& a) const {
-  return static_cast<uint8_t>((ReadyFor(a, Channel::kVoice) ? 1 : 0) |
-                              (ReadyFor(a, Channel::kChat) ? 2 : 0) |
-                              (ReadyFor(a, Channel::kEmail) ? 4 : 0));
+  return static_cast<uint8_t>(((ReadyFor(a, Channel::kVoice) ? 1 : 0) |
+                               (ReadyFor(a, Channel::kChat) ? 2 : 0) |
+                               (ReadyFor(a, Channel::kEmail) ? 4 : 0)) &
+                              a.seat_channels);
 }
 
 int32_t EngineImpl::ListFor(int32_t q, int32_t priority) {
@@ -739,7 +740,7 @@ namespace {
 // Each member has at most one valid entry: past twice that, the stale ones are dropped.
 bool NeedsCompaction(const TierList& t) {
   const size_t n = t.entries.size();
-  return n - t.head > 2 * static_cast<size_t>(t.members) + 8 || (t.head > 64 && t.head * 2 > n);
+  return n - t.head > 2 * static_cast<size_t>(t.members) + 8 || (t.head > 8 && t.head * 2 > n);
 }
 
 }  // namespace
@@ -838,8 +839,11 @@ void EngineImpl::InsertSeats(int32_t a) {
 void EngineImpl::Sync(int32_t a, bool activity_changed) {
   Agent& ag = agents_[a];
   const uint8_t mask = ReadyMask(ag);
-  if (mask == ag.ready_mask && (mask == 0 || !activity_changed)) {
-    return;  // nothing a ready list shows has changed
+  if (mask == ag.ready_mask && (mask == 0 || !activity_changed || !ag.keyed)) {
+    // Nothing a ready list shows has changed: the same channels, and no key that moved (an
+    // agent whose queues all route by occupancy or skill is found there by what
+    // load_capacity_ says now, whatever its entries' keys).
+    return;
   }
   // Busy or away: one write makes every entry of the agent stale.
   ++epoch_[a];
@@ -857,6 +861,24 @@ void EngineImpl::Sync(int32_t a, bool activity_changed) {
       __builtin_prefetch(seats + off);
     }
   }
+}
+
+void EngineImpl::UpdateSeatSummary(int32_t a) {
+  Agent& ag = agents_[a];
+  bool keyed = false;
+  uint8_t channels = 0;
+  for (const Seat& s : ag.seats) {
+    const Strategy strategy = queues_[s.queue].copies.strategy;
+    keyed = keyed || strategy == Strategy::kLongestIdle || strategy == Strategy::kRoundRobin;
+    channels = static_cast<uint8_t>(channels | (1u << Ch(s.channel)));
+  }
+  ag.keyed = keyed;
+  ag.seat_channels = channels;
+}
+
+void EngineImpl::SetActivity(Agent& ag, int32_t a) {
+  ag.activity_ms = now_;
+  load_capacity_[a].activity_ms = now_;
 }
 
 void EngineImpl::FlushDeferred() {
@@ -900,7 +922,7 @@ void EngineImpl::SetAgentStateRaw(int32_t a, AgentState state, ReasonCode reason
   }
   const bool became_available = state == AgentState::kAvailable && old != AgentState::kAvailable;
   if (became_available) {
-    ag.activity_ms = now_;
+    SetActivity(ag, a);
   }
   Event& e = EmitAgent(EventType::kAgentStateChanged, ag);
   e.detail = static_cast<int32_t>(state);
@@ -933,7 +955,7 @@ void EngineImpl::AddLoad(int32_t a, int32_t slot) {
   const int ch = Ch(contacts_[slot].channel);
   load_capacity_[a].load[ch] = ++ag.load[ch];
   ag.assigned.push_back(slot);
-  ag.activity_ms = now_;
+  SetActivity(ag, a);
   Sync(a, true);
 }
 
@@ -946,7 +968,7 @@ void EngineImpl::ReleaseLoad(int32_t a, int32_t slot, bool touch_activity) {
   *it = ag.assigned.back();
   ag.assigned.pop_back();
   if (touch_activity) {
-    ag.activity_ms = now_;
+    SetActivity(ag, a);
   }
   Sync(a, touch_activity);
 }
@@ -1126,6 +1148,7 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
     std::vector<ReadyEntry>& v = t.entries;
     int32_t best = kNil;
     int64_t best_score = 0;
+    int64_t best_activity = 0;
     // Every entry is read: the stale ones are dropped on the way (order kept), so that the
     // lists of agents whose keys change with every offer (each change leaves a stale entry)
     // are not scanned at twice their length.
@@ -1146,18 +1169,23 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
       if (!eligible(agent, levels)) {
         continue;
       }
+      // Equal scores go to the longest idle, then to the first in the list. The activity is
+      // read from load_capacity_, not from the entry, whose key an unkeyed agent (see
+      // Agent::keyed) does not renew when it takes or ends work.
+      const LoadCapacity& lc = load_capacity_[agent];
       int64_t score = 0;
       if (strategy == Strategy::kMostSkilled) {
         for (int k = 0; k < sig.n; ++k) {
           score += TableLevel(agent, sig.req[k] >> 8);
         }
       } else {
-        const LoadCapacity& lc = load_capacity_[agent];
         score = -(static_cast<int64_t>(lc.load[ch]) * 1'000'000 / lc.capacity[ch]);
       }
-      if (best == kNil || score > best_score) {
+      if (best == kNil || score > best_score ||
+          (score == best_score && lc.activity_ms < best_activity)) {
         best = agent;
         best_score = score;
+        best_activity = lc.activity_ms;
       }
     }
     v.resize(out);
@@ -1524,15 +1552,20 @@ void EngineImpl::RegroupAll(int32_t q) {
     if (!agents_[a].alive) {
       continue;
     }
+    bool seated = false;
     for (Seat& seat : agents_[a].seats) {
       if (seat.queue != q) {
         continue;
       }
+      seated = true;
       seat.round_robin = round_robin;
       seat.levels = SeatLevels(agents_[a], queues_[q]);
       if ((agents_[a].ready_mask & (1u << Ch(seat.channel))) != 0) {
         ListInsert(lists_[seat.list], ReadyEntry{KeyFor(a, seat), a, epoch_[a], seat.levels});
       }
+    }
+    if (seated) {
+      UpdateSeatSummary(a);
     }
   }
 }

@@ -156,6 +156,27 @@ void Io(Ar& ar, std::vector<T>& v) {
   }
 }
 
+// The same bytes as a std::vector of the same elements.
+template <typename Ar, typename T, int N>
+void Io(Ar& ar, SmallVec<T, N>& v) {
+  uint64_t n = v.size();
+  Io(ar, n);
+  if constexpr (Ar::kReading) {
+    // Every element takes at least one byte: a corrupt length cannot allocate much.
+    if (!ar.ok() || n > ar.Remaining()) {
+      ar.Fail();
+      return;
+    }
+    v.assign(n, T{});
+  }
+  for (T& x : v) {
+    Io(ar, x);
+    if (!ar.ok()) {
+      return;
+    }
+  }
+}
+
 template <typename Ar>
 void Io(Ar& ar, SkillRequirement& r) {
   Io(ar, r.skill);
@@ -504,7 +525,7 @@ Status EngineImpl::RebuildAfterRestore() {
   }
   load_capacity_.resize(agents_.size());
   for (size_t i = 0; i < agents_.size(); ++i) {
-    load_capacity_[i] = {agents_[i].load, agents_[i].capacity};
+    load_capacity_[i] = {agents_[i].load, agents_[i].capacity, agents_[i].activity_ms};
   }
   for (size_t i = 0; i < agents_.size(); ++i) {
     const Agent& a = agents_[i];
@@ -516,6 +537,15 @@ Status EngineImpl::RebuildAfterRestore() {
       return bad("agent ids");
     }
     agent_index_.Insert(a.id, static_cast<int32_t>(i));
+    for (const Seat& seat : a.seats) {
+      if (seat.queue < 0 || seat.queue >= static_cast<int32_t>(queues_.size())) {
+        return bad("seat queue");
+      }
+    }
+    UpdateSeatSummary(static_cast<int32_t>(i));
+    // Snapshots before seat_channels kept channels without seats in the mask; their entries
+    // (valid for the channels with seats only) stand as they are.
+    agents_[i].ready_mask = ReadyMask(agents_[i]);
   }
   for (Contact& c : contacts_) {
     // An agent slot out of range is left for CheckStructure to report.
