@@ -335,6 +335,35 @@ TEST_F(ChoiceTest, LeastOccupied) {
   EXPECT_EQ(AgentOf(202), 10);  // 25 % < 50 %
 }
 
+// A chat agent below capacity stays in the ready lists while it takes and ends chats; its
+// entries are not renewed then, so equal occupancy must still go to the longest idle.
+TEST_F(ChoiceTest, LeastOccupiedTiesGoToTheLongestIdle) {
+  QueueConfig cfg;
+  cfg.channel = Channel::kChat;
+  cfg.strategy = Strategy::kLeastOccupied;
+  AddQueue(2, cfg);
+  SetChannel(2, Channel::kChat);
+  AddAgent(10, {2});  // first in the ready list
+  Wait(1000);
+  AddAgent(11, {2});
+  Wait(1000);
+  KEFU_ASSERT_OK(Enqueue(200, 2));
+  EXPECT_EQ(AgentOf(200), 10);  // both empty: 10 idle longer
+  KEFU_ASSERT_OK(e().Accept(10, 200));
+  Wait(1000);
+  KEFU_ASSERT_OK(Enqueue(201, 2));
+  EXPECT_EQ(AgentOf(201), 11);  // 10 is busier
+  KEFU_ASSERT_OK(e().Accept(11, 201));
+  Wait(1000);
+  KEFU_ASSERT_OK(e().Complete(11, 201));  // 11 idle from now
+  Wait(1000);
+  KEFU_ASSERT_OK(e().Complete(10, 200));  // 10 idle from now: later
+  Wait(1000);
+  KEFU_ASSERT_OK(Enqueue(202, 2));
+  EXPECT_EQ(AgentOf(202), 11);
+  KEFU_ASSERT_OK(e().CheckInvariants());
+}
+
 TEST_F(ChoiceTest, RoundRobinKeepsTurnAcrossBreaks) {
   QueueConfig cfg;
   cfg.strategy = Strategy::kRoundRobin;

@@ -1,17 +1,66 @@
-// The engine's private containers: IdMap and TimerQueue.
+// The engine's private containers: IdMap, TimerQueue and SmallVec.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <queue>
 #include <random>
 #include <unordered_map>
 #include <vector>
 
 #include "internal/id_map.h"
+#include "internal/small_vec.h"
 #include "internal/timer_queue.h"
 
 namespace kefu::routing::internal {
 namespace {
+
+// Against std::vector, across the move from inside to the heap and back through copies
+// and moves (the agents' records are moved whenever the agent array grows).
+TEST(SmallVecTest, MatchesVectorAcrossInlineAndHeap) {
+  std::mt19937_64 rng(11);
+  SmallVec<int32_t, 4> v;
+  std::vector<int32_t> ref;
+  for (int i = 0; i < 20'000; ++i) {
+    const uint64_t op = rng() % 10;
+    if (op < 5 || ref.empty()) {
+      const auto x = static_cast<int32_t>(rng());
+      v.push_back(x);
+      ref.push_back(x);
+    } else if (op < 8) {
+      // Swap-remove of a random element, as the engine releases a contact.
+      const size_t k = rng() % ref.size();
+      v[k] = v.back();
+      v.pop_back();
+      ref[k] = ref.back();
+      ref.pop_back();
+    } else if (op == 8) {
+      SmallVec<int32_t, 4> copy(v);
+      SmallVec<int32_t, 4> moved(std::move(copy));
+      EXPECT_TRUE(copy.empty());
+      v = moved;
+    } else if (rng() % 50 == 0) {
+      v.clear();
+      ref.clear();
+    }
+    ASSERT_EQ(v.size(), ref.size());
+    ASSERT_TRUE(std::equal(v.begin(), v.end(), ref.begin(), ref.end()));
+  }
+  SmallVec<int32_t, 4> small;
+  small.assign(3, 7);
+  EXPECT_EQ(small.HeapBytes(), 0u);
+  small.assign(9, 8);
+  EXPECT_EQ(small.size(), 9u);
+  EXPECT_GE(small.HeapBytes(), 9 * sizeof(int32_t));
+  EXPECT_EQ(small.back(), 8);
+  std::vector<SmallVec<int32_t, 4>> many(3);
+  for (int i = 0; i < 1000; ++i) {
+    many[0].push_back(i);
+    many.emplace_back();  // reallocations move the elements, inline or not
+  }
+  EXPECT_EQ(many[0].size(), 1000u);
+  EXPECT_EQ(many[0][999], 999);
+}
 
 TEST(IdMapTest, InsertFindErase) {
   IdMap m;
