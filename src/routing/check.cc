@@ -17,8 +17,8 @@ std::string Str(int64_t v) { return std::to_string(v); }
 
 int Ch(Channel ch) { return static_cast<int>(ch); }
 
-template <typename T>
-int64_t Bytes(const std::vector<T>& v) {
+template <typename T, typename A>
+int64_t Bytes(const std::vector<T, A>& v) {
   return static_cast<int64_t>(v.capacity() * sizeof(T));
 }
 

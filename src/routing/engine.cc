@@ -510,7 +510,7 @@ Status EngineImpl::LoginAgentToQueue(AgentId agent, QueueId queue, int priority)
     return InvalidArgumentError("priority must be 1..1000", "priority");
   }
   const int32_t existing = SeatOf(agents_[a], q);
-  std::vector<Seat>& seats = agents_[a].seats;
+  HugeVector<Seat>& seats = agents_[a].seats;
   if (existing != kNil) {
     Seat& seat = seats[existing];
     if (seat.priority == priority) {
@@ -552,7 +552,7 @@ Status EngineImpl::LogoutAgentFromQueue(AgentId agent, QueueId queue) {
   if (seat == kNil) {
     return NotFoundError("agent " + Str(agent) + " is not logged into queue " + Str(queue));
   }
-  std::vector<Seat>& seats = agents_[a].seats;
+  HugeVector<Seat>& seats = agents_[a].seats;
   --lists_[seats[seat].list].members;
   seats.erase(seats.begin() + seat);
   if (agents_[a].state != AgentState::kOffline) {
@@ -625,6 +625,13 @@ Status EngineImpl::Enqueue(const ContactSpec& spec) {
   const int32_t q = queue_index_.Find(spec.queue);
   if (q < 0) {
     return FindQueue(spec.queue).status();
+  }
+  // Routing reads the queue's first three lines (counters, arrival rules, ready-list tiers):
+  // requested together rather than as each is reached.
+  {
+    const char* record = reinterpret_cast<const char*>(&queues_[q]);
+    __builtin_prefetch(record + 64);
+    __builtin_prefetch(record + 128);
   }
   if (spec.channel != queues_[q].copies.channel) {
     return InvalidArgumentError("contact channel differs from the queue's", "channel");
@@ -711,7 +718,7 @@ Status EngineImpl::Enqueue(const ContactSpec& spec) {
 
 // The slot of the contact or of its consult leg that is in `state` with the agent whose id
 // is `agent`, or kNil. Going through the contact avoids a lookup of the agent by id.
-static int32_t HeldBy(const std::vector<Contact>& contacts, int32_t slot, AgentId agent,
+static int32_t HeldBy(const HugeVector<Contact>& contacts, int32_t slot, AgentId agent,
                       CState state) {
   const Contact& c = contacts[slot];
   if (c.state == state && c.holder == agent) {

@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "internal/huge_pages.h"
 #include "internal/id_map.h"
 #include "internal/small_vec.h"
 #include "internal/timer_queue.h"
@@ -117,7 +118,7 @@ struct Needs {
 // `sig` (not persisted): an agent looking for work checks the seat's levels first and reads
 // its own level table only for groups with extra skills, which most do not have.
 struct Group {
-  std::vector<HeapEntry> heap;
+  HugeVector<HeapEntry> heap;
   Needs needs;
   int32_t nonempty_pos = kNil;
   Signature sig;
@@ -165,7 +166,7 @@ struct alignas(64) TierList {
   int32_t priority = 1;
   int32_t members = 0;  // agents logged into the queue at this priority
   uint32_t head = 0;
-  std::vector<ReadyEntry> entries;
+  HugeVector<ReadyEntry> entries;
   // entries.back().key while entries[head..] is not empty (derived, not persisted): an
   // append then only writes the tail, whose cache line is usually cold, and never waits
   // for it.
@@ -231,8 +232,8 @@ struct alignas(64) Queue {
   // priorities or fewer. Set by CopyTiers wherever tiers changes.
   std::array<int32_t, 2> first_tiers = {kNil, kNil};
   // ---- then what an agent looking for work reads (Fill).
-  alignas(64) std::vector<NonEmpty> nonempty;  // groups with waiting contacts
-  std::vector<Group> groups;
+  alignas(64) HugeVector<NonEmpty> nonempty;  // groups with waiting contacts
+  HugeVector<Group> groups;
   std::vector<uint32_t> skills;  // config.skills packed like Signature::req
   QueueConfig config;
   // Signature hash -> group. On the (astronomically rare) collision of two signatures the
@@ -298,12 +299,12 @@ struct alignas(64) Agent {
   // inside it, so that the contacts an agent holds cost no cache miss beyond this line.
   alignas(64) SmallVec<int32_t, 4> assigned;  // contacts offered to or connected with it
   SmallVec<int32_t, 2> personal;               // contacts waiting for this agent
-  std::vector<Seat> seats;  // queues logged into, sorted by (priority, queue slot)
+  HugeVector<Seat> seats;  // queues logged into, sorted by (priority, queue slot)
   // ---- line 2
   std::vector<uint8_t> levels;  // by skill index
 };
 static_assert(offsetof(Agent, seat_channels) < 64, "Agent line 0 is full");
-static_assert(offsetof(Agent, seats) + sizeof(std::vector<Seat>) <= 128, "Agent line 1 is full");
+static_assert(offsetof(Agent, seats) + sizeof(HugeVector<Seat>) <= 128, "Agent line 1 is full");
 
 // One record per cache line group: the first 64 bytes hold what the commands on a contact
 // held by an agent read (Accept, Complete, Abandon: the lookup check, the event, the timer),
@@ -568,8 +569,8 @@ class EngineImpl final : public Engine {
   std::vector<SkillId> skill_ids_;
   IdMap skill_index_;
   std::vector<Calendar> calendars_;
-  std::vector<Queue> queues_;
-  std::vector<int32_t> pool_;  // per queue: contacts in its heaps (legs included)
+  HugeVector<Queue> queues_;
+  HugeVector<int32_t> pool_;  // per queue: contacts in its heaps (legs included)
   // Per queue slot, a cache line each: a copy of the first entries of its nonempty list, so
   // that an agent looking for work (Fill) tests the waiting groups of a queue with one cache
   // miss instead of two (the queue's record for the list, then the list). Updated with the
@@ -579,15 +580,15 @@ class EngineImpl final : public Engine {
     int32_t groups = 0;                           // Queue::nonempty.size()
     std::array<NonEmpty, kNonEmptyCopies> first;  // Queue::nonempty[0, min(groups, 3))
   };
-  std::vector<Waiting> waiting_;
+  HugeVector<Waiting> waiting_;
   std::vector<int32_t> free_queues_;  // slots of removed queues, reused last first
   IdMap queue_index_;
-  std::vector<TierList> lists_;
-  std::vector<Agent> agents_;
-  std::vector<uint32_t> epoch_;  // per agent slot: entries with another epoch are stale
+  HugeVector<TierList> lists_;
+  HugeVector<Agent> agents_;
+  HugeVector<uint32_t> epoch_;  // per agent slot: entries with another epoch are stale
   // Per agent slot: Agent::id (0 when free), dense so that checking whom a contact excluded
   // does not touch the agent's record.
-  std::vector<AgentId> agent_id_;
+  HugeVector<AgentId> agent_id_;
   // Per agent slot: Agent::load, Agent::capacity and Agent::activity_ms, dense so that
   // least-occupied and most-skilled routing, which score every ready agent of a queue and
   // break ties by longest idle, do not read each agent's record.
@@ -596,13 +597,13 @@ class EngineImpl final : public Engine {
     std::array<int16_t, kChannelCount> capacity;
     int64_t activity_ms;
   };
-  std::vector<LoadCapacity> load_capacity_;
+  HugeVector<LoadCapacity> load_capacity_;
   // Agent::levels of every agent slot, skill-major: the level of slot a in skill s is at
   // s * level_slots_ + a (0 = none). Checking candidates for a contact's own skill (a
   // language) then reads one small, usually cached, column instead of each candidate's
   // record and its vector. Columns are added as agents get new skills; the table is laid out
   // again when the agent slots outgrow level_slots_.
-  std::vector<uint8_t> level_table_;
+  HugeVector<uint8_t> level_table_;
   size_t level_slots_ = 0;
   size_t level_skills_ = 0;
   // Per contact slot, apart from the (large, often cold) records: its timer generation, so
@@ -614,7 +615,7 @@ class EngineImpl final : public Engine {
     uint32_t gen = 0;
     uint8_t excluding = 0;
   };
-  std::vector<ContactTag> contact_tag_;
+  HugeVector<ContactTag> contact_tag_;
   // Agents that became ready inside the current command whose ready-list entries are not
   // made yet (see Sync). Empty between commands; every reader of the lists flushes first.
   struct Deferred {
@@ -624,7 +625,7 @@ class EngineImpl final : public Engine {
   std::vector<Deferred> deferred_;
   std::vector<int32_t> free_agents_;
   IdMap agent_index_;
-  std::vector<Contact> contacts_;
+  HugeVector<Contact> contacts_;
   std::vector<int32_t> free_contacts_;
   IdMap contact_index_;
   TimerQueue timers_;

@@ -511,7 +511,7 @@ void EngineImpl::HeapPush(int32_t slot, int32_t group) {
 }
 
 void EngineImpl::CopyNonEmpty(int32_t q) {
-  const std::vector<NonEmpty>& nonempty = queues_[q].nonempty;
+  const HugeVector<NonEmpty>& nonempty = queues_[q].nonempty;
   Waiting& w = waiting_[q];
   w.groups = static_cast<int32_t>(nonempty.size());
   const size_t n = std::min(nonempty.size(), static_cast<size_t>(kNonEmptyCopies));
@@ -670,7 +670,7 @@ void EngineImpl::SetLevelRow(int32_t a) {
   if (slot >= level_slots_) {
     // More agent slots: lay the table out again with room to grow (amortized O(1) per slot).
     const size_t slots = std::max({slot + 1, 2 * level_slots_, size_t{64}});
-    std::vector<uint8_t> table(level_skills_ * slots, 0);
+    HugeVector<uint8_t> table(level_skills_ * slots, 0);
     for (size_t s = 0; s < level_skills_; ++s) {
       std::copy_n(level_table_.begin() + static_cast<std::ptrdiff_t>(s * level_slots_),
                   level_slots_, table.begin() + static_cast<std::ptrdiff_t>(s * slots));
@@ -746,7 +746,7 @@ bool NeedsCompaction(const TierList& t) {
 }  // namespace
 
 void EngineImpl::ListInsert(TierList& t, const ReadyEntry& entry) {
-  std::vector<ReadyEntry>& v = t.entries;
+  HugeVector<ReadyEntry>& v = t.entries;
   const int64_t key = entry.key;
   // Keys of agents that just became ready are "now", the largest: this appends. The rest
   // (compaction, round-robin inserts) is out of line, so that this path, which most of the
@@ -761,7 +761,7 @@ void EngineImpl::ListInsert(TierList& t, const ReadyEntry& entry) {
 
 void EngineImpl::ListInsertSlow(TierList& t, int64_t key, int32_t agent, uint32_t epoch,
                                 uint64_t levels) {
-  std::vector<ReadyEntry>& v = t.entries;
+  HugeVector<ReadyEntry>& v = t.entries;
   const ReadyEntry entry{key, agent, epoch, levels};
   if (NeedsCompaction(t)) {
     size_t out = 0;
@@ -791,7 +791,7 @@ void EngineImpl::ListInsertSlow(TierList& t, int64_t key, int32_t agent, uint32_
 void EngineImpl::DropStale(TierList& t, size_t end) {
   // Valid entries of [head, end) move (in order) to its end and the head follows them; the
   // entries were just read, so this costs no cache misses.
-  std::vector<ReadyEntry>& v = t.entries;
+  HugeVector<ReadyEntry>& v = t.entries;
   size_t w = end;
   for (size_t j = end; j-- > t.head;) {
     if (epoch_[v[j].agent] == v[j].epoch) {
@@ -1085,6 +1085,11 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
   if (!deferred_.empty()) {
     FlushDeferred();
   }
+  // A search that finds nobody in the first tier goes on to the second: both headers are
+  // requested now, so that the second is not a miss of its own after the first list.
+  if (q.first_tiers[1] != kNil) {
+    __builtin_prefetch(&lists_[q.first_tiers[1]]);
+  }
   const Strategy strategy = q.copies.strategy;
   const int ch = Ch(c.channel);
   // The queue's own skills are checked against the levels each entry carries; the rest
@@ -1121,7 +1126,7 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
     // on the way are dropped, so that the next search does not read them again.
     for (size_t ti = 0; ti < q.tiers.size(); ++ti) {
       TierList& t = lists_[TierAt(q, ti)];
-      const std::vector<ReadyEntry>& v = t.entries;
+      const HugeVector<ReadyEntry>& v = t.entries;
       bool stale = false;
       for (size_t i = t.head; i < v.size(); ++i) {
         const ReadyEntry& e = v[i];
@@ -1145,7 +1150,7 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
   }
   for (size_t ti = 0; ti < q.tiers.size(); ++ti) {
     TierList& t = lists_[TierAt(q, ti)];
-    std::vector<ReadyEntry>& v = t.entries;
+    HugeVector<ReadyEntry>& v = t.entries;
     int32_t best = kNil;
     int64_t best_score = 0;
     int64_t best_activity = 0;

@@ -136,8 +136,8 @@ void Io(Ar& ar, std::array<T, N>& v) {
   }
 }
 
-template <typename Ar, typename T>
-void Io(Ar& ar, std::vector<T>& v) {
+template <typename Ar, typename T, typename A>
+void Io(Ar& ar, std::vector<T, A>& v) {
   uint64_t n = v.size();
   Io(ar, n);
   if constexpr (Ar::kReading) {
@@ -391,8 +391,8 @@ void Io(Ar& ar, TimerQueue::Lane& lane) {
 
 // One field of every record, written as a vector of its own: the format of the times when
 // the field lived in an array of its own. REQUIRES: when reading, `records` sized already.
-template <typename Ar, typename R, typename T>
-void IoField(Ar& ar, std::vector<R>& records, T R::*field) {
+template <typename Ar, typename R, typename A, typename T>
+void IoField(Ar& ar, std::vector<R, A>& records, T R::*field) {
   std::vector<T> v;
   if constexpr (!Ar::kReading) {
     v.reserve(records.size());

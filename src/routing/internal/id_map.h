@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "huge_pages.h"
+
 namespace kefu::routing::internal {
 
 // External id (int64) -> dense slot (int32). Open addressing with linear probing and
@@ -95,7 +97,7 @@ class IdMap {
   }
 
   void Rehash(size_t n) {
-    std::vector<Entry> old;
+    HugeVector<Entry> old;
     old.swap(entries_);
     entries_.assign(n, Entry{0, -1});
     mask_ = n - 1;
@@ -107,7 +109,7 @@ class IdMap {
     }
   }
 
-  std::vector<Entry> entries_;
+  HugeVector<Entry> entries_;
   size_t mask_ = 0;
   size_t size_ = 0;
 };

@@ -6,6 +6,8 @@
 #include <limits>
 #include <vector>
 
+#include "huge_pages.h"
+
 namespace kefu::routing::internal {
 
 enum class TimerKind : uint8_t { kContact = 0, kAgent = 1 };
@@ -34,7 +36,7 @@ class TimerQueue {
   struct Lane {
     int64_t duration = 0;
     size_t head = 0;
-    std::vector<Timer> timers;  // [head, end) in (due, seq) order
+    HugeVector<Timer> timers;  // [head, end) in (due, seq) order
   };
 
   // REQUIRES: now never decreases between calls; t.seq larger than any pushed before.
@@ -127,11 +129,11 @@ class TimerQueue {
   }
 
   // For the snapshot: the representation itself, so a restored engine is identical.
-  std::vector<Timer>& heap() {
+  HugeVector<Timer>& heap() {
     best_ = kUnknown;
     return heap_;
   }
-  std::vector<Lane>& lanes() {
+  HugeVector<Lane>& lanes() {
     best_ = kUnknown;
     return lanes_;
   }
@@ -236,8 +238,8 @@ class TimerQueue {
     lane.timers.push_back(t);
   }
 
-  std::vector<Timer> heap_;
-  std::vector<Lane> lanes_;
+  HugeVector<Timer> heap_;
+  HugeVector<Lane> lanes_;
   mutable int best_ = kUnknown;  // where the earliest timer is: a lane, kHeap, kNone
   // A copy of the earliest timer while best_ is a lane or kHeap: NextDue and Push compare
   // with it without finding it in its lane or the heap.
