@@ -22,8 +22,14 @@
 //    never made. Entries carry the agent's levels in the queue's own skills (Seat::levels),
 //    so the search reads the agent's levels (level_table_) only for the candidates that pass
 //    them.
+//    A ready mask covers only the channels an agent has seats in, and an agent whose queues
+//    all route by occupancy or skill (not keyed, see Agent::keyed) keeps its entries across
+//    offers and releases: those searches read load and activity from load_capacity_.
 //  - Contacts waiting for one agent (owner, last agent, transfer target) sit in that agent's
 //    personal list, not in a queue heap.
+//  - The arrays and the vectors that searches read live on transparent huge pages
+//    (internal/huge_pages.h): tens of megabytes read at random, whose TLB misses would
+//    otherwise cost a page walk each.
 //  - One timer queue in (due, seq) order (FIFO lanes for fixed durations plus a heap, see
 //    internal/timer_queue.h) with lazy deletion by generation; each contact and agent has
 //    at most one live timer.
