@@ -280,8 +280,8 @@ struct alignas(64) Agent {
   bool alive = false;
   AgentState state = AgentState::kOffline;
   bool chat_with_voice = false;
-  // Bit per channel the agent is ready for and has seats in (ReadyMask), as its ready-list
-  // entries show it.
+  // Bit per channel the agent is ready for (ReadyMask); its ready-list entries show the
+  // channels it also has seats in (seat_channels).
   uint8_t ready_mask = 0;
   ReasonCode reason = kReasonNone;
   std::array<int16_t, kChannelCount> capacity = {0, 0, 0};  // 0..100
@@ -295,11 +295,11 @@ struct alignas(64) Agent {
   // (longest idle: activity_ms; round robin: Seat::last_offer_ms). Without one, an offer or a
   // release that leaves it ready changes nothing its entries show: least-occupied and
   // most-skilled searches read load and activity from load_capacity_, not from the entry.
-  // Derived from the seats (UpdateKeyed).
+  // Derived from the seats (UpdateSeatSummary).
   bool keyed = false;
   // Bit per channel of its seats (derived, UpdateSeatSummary): only these channels have
-  // ready lists to show it in, so ReadyMask leaves the others out. A voice agent on a call
-  // stays ready for email, but with no email queue that changes nothing to track.
+  // ready lists to show it in, so a change of readiness in the others (a voice agent on a
+  // call stays ready for email) moves no entry and needs no new epoch.
   uint8_t seat_channels = 0;
   // ---- line 1: the lists every offer, release and search for work reads; the short ones
   // inside it, so that the contacts an agent holds cost no cache miss beyond this line.

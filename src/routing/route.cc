@@ -700,10 +700,9 @@ bool EngineImpl::Valid(const ReadyEntry& e, Channel /*ch*/) const {
 }
 
 uint8_t EngineImpl::ReadyMask(const Agent& a) const {
-  return static_cast<uint8_t>(((ReadyFor(a, Channel::kVoice) ? 1 : 0) |
-                               (ReadyFor(a, Channel::kChat) ? 2 : 0) |
-                               (ReadyFor(a, Channel::kEmail) ? 4 : 0)) &
-                              a.seat_channels);
+  return static_cast<uint8_t>((ReadyFor(a, Channel::kVoice) ? 1 : 0) |
+                              (ReadyFor(a, Channel::kChat) ? 2 : 0) |
+                              (ReadyFor(a, Channel::kEmail) ? 4 : 0));
 }
 
 int32_t EngineImpl::ListFor(int32_t q, int32_t priority) {
@@ -809,7 +808,7 @@ void EngineImpl::Reseat(int32_t a) {
   const uint8_t mask = ReadyMask(ag);
   ++epoch_[a];
   ag.ready_mask = mask;
-  if (mask == 0) {
+  if ((mask & ag.seat_channels) == 0) {
     return;
   }
   InsertSeats(a);
@@ -839,16 +838,19 @@ void EngineImpl::InsertSeats(int32_t a) {
 void EngineImpl::Sync(int32_t a, bool activity_changed) {
   Agent& ag = agents_[a];
   const uint8_t mask = ReadyMask(ag);
-  if (mask == ag.ready_mask && (mask == 0 || !activity_changed || !ag.keyed)) {
-    // Nothing a ready list shows has changed: the same channels, and no key that moved (an
-    // agent whose queues all route by occupancy or skill is found there by what
-    // load_capacity_ says now, whatever its entries' keys).
+  const uint8_t shown = mask & ag.seat_channels;
+  if (shown == (ag.ready_mask & ag.seat_channels) &&
+      (shown == 0 || !activity_changed || !ag.keyed)) {
+    // Nothing a ready list shows has changed: the same channels among those it has queues
+    // in, and no key that moved (an agent whose queues all route by occupancy or skill is
+    // found there by what load_capacity_ says now, whatever its entries' keys).
+    ag.ready_mask = mask;
     return;
   }
   // Busy or away: one write makes every entry of the agent stale.
   ++epoch_[a];
   ag.ready_mask = mask;
-  if (mask != 0) {
+  if (shown != 0) {
     // Ready again: its entries (one per ready seat, a cache miss each) are made only when a
     // ready list is next read. Most agents freed with work waiting take it at once (Fill)
     // and become busy again first, so their entries are never made at all.

@@ -15,7 +15,10 @@ namespace {
 
 constexpr std::string_view kMagic = "KEFU-ROUTING-SNAPSHOT";
 // 2: unbounded exclusion lists, queue removal, position updates, announcements.
-constexpr int64_t kVersion = 2;
+// 3: the same fields; entries of agents without keyed queues (Agent::keyed) keep the key
+//    they were made with, which a version-2 engine would reject. Version 2 is still read.
+constexpr int64_t kVersion = 3;
+constexpr int64_t kOldestVersion = 2;
 
 class Writer {
  public:
@@ -543,9 +546,6 @@ Status EngineImpl::RebuildAfterRestore() {
       }
     }
     UpdateSeatSummary(static_cast<int32_t>(i));
-    // Snapshots before seat_channels kept channels without seats in the mask; their entries
-    // (valid for the channels with seats only) stand as they are.
-    agents_[i].ready_mask = ReadyMask(agents_[i]);
   }
   for (Contact& c : contacts_) {
     // An agent slot out of range is left for CheckStructure to report.
@@ -604,8 +604,12 @@ Result<std::unique_ptr<Engine>> RestoreEngine(const Clock* clock, std::string_vi
     return InvalidArgumentError("not a routing snapshot");
   }
   internal::Reader r(snapshot.substr(internal::kMagic.size()));
-  if (r.S() != internal::kVersion) {
-    return InvalidArgumentError("unsupported routing snapshot version");
+  if (const int64_t version = r.S();
+      version < internal::kOldestVersion || version > internal::kVersion) {
+    return InvalidArgumentError("unsupported routing snapshot version " +
+                                std::to_string(version) + " (this engine reads " +
+                                std::to_string(internal::kOldestVersion) + " to " +
+                                std::to_string(internal::kVersion) + ")");
   }
   auto engine = std::make_unique<internal::EngineImpl>(clock, options);
   engine->Persist(r);

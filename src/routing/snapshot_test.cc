@@ -104,6 +104,32 @@ TEST(RoutingSnapshotTest, SmallScenarioKeepsPlaceAcrossRestart) {
   EXPECT_EQ((*b)->GetWaitInfo(2)->position, 2);
 }
 
+// Version 3 has the fields of version 2, so snapshots written before it still restore; a
+// version from a newer engine is refused with both numbers.
+TEST(RoutingSnapshotTest, ReadsVersionTwoAndRefusesNewerOnes) {
+  FakeClock clock(kMonday10);
+  auto a = NewEngine(&clock);
+  KEFU_ASSERT_OK(a->AddQueue(1, {}));
+  KEFU_ASSERT_OK(a->AddAgent(10, {}));
+  KEFU_ASSERT_OK(a->LoginAgentToQueue(10, 1));
+  ContactSpec c;
+  c.id = 1;
+  c.queue = 1;
+  KEFU_ASSERT_OK(a->Enqueue(c));
+  std::string snap = a->Snapshot();
+  const size_t version_at = std::string_view("KEFU-ROUTING-SNAPSHOT").size();
+  ASSERT_EQ(snap[version_at], 6);  // 3, zigzag varint
+  snap[version_at] = 4;            // 2
+  auto old = RestoreEngine(&clock, snap);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ((*old)->GetWaitInfo(1)->position, 1);
+  snap[version_at] = 8;  // 4
+  auto newer = RestoreEngine(&clock, snap);
+  ASSERT_FALSE(newer.ok());
+  EXPECT_NE(newer.status().message().find("version 4"), std::string::npos)
+      << newer.status().ToString();
+}
+
 TEST(RoutingSnapshotTest, CorruptSnapshotsAreErrorsNotCrashes) {
   FakeClock clock(kMonday10);
   auto a = NewEngine(&clock);
