@@ -792,6 +792,15 @@ Status EngineImpl::Complete(AgentId agent, ContactId contact) {
     __builtin_prefetch(record + 64);
     __builtin_prefetch(&load_capacity_[a]);
     __builtin_prefetch(&epoch_[a]);
+    // And its seats, which the search for its next contact (Fill) reads first: their
+    // address waits for the record's second line, but the lookup of the contact goes on
+    // meanwhile.
+    const Agent& ag = agents_[a];
+    const char* seats = reinterpret_cast<const char*>(ag.seats.data());
+    const size_t bytes = ag.seats.size() * sizeof(Seat);
+    for (size_t off = 0; off < bytes; off += 64) {
+      __builtin_prefetch(seats + off);
+    }
   }
   const CommandScope scope(this);
   const int32_t slot = Held(agent, contact, true);
