@@ -795,12 +795,7 @@ Status EngineImpl::Complete(AgentId agent, ContactId contact) {
     // And its seats, which the search for its next contact (Fill) reads first: their
     // address waits for the record's second line, but the lookup of the contact goes on
     // meanwhile.
-    const Agent& ag = agents_[a];
-    const char* seats = reinterpret_cast<const char*>(ag.seats.data());
-    const size_t bytes = ag.seats.size() * sizeof(Seat);
-    for (size_t off = 0; off < bytes; off += 64) {
-      __builtin_prefetch(seats + off);
-    }
+    PrefetchSeats(agents_[a]);
   }
   const CommandScope scope(this);
   const int32_t slot = Held(agent, contact, true);

@@ -523,6 +523,7 @@ class EngineImpl final : public Engine {
   void InsertSeats(int32_t a);  // an entry in the list of each ready seat, current epoch
   void FlushDeferred();         // makes the entries Sync deferred
   void Sync(int32_t a, bool activity_changed);
+  static void PrefetchSeats(const Agent& ag);  // requests the lines of its seats
   void UpdateSeatSummary(int32_t a);  // Agent::keyed and seat_channels from its seats
   void SetActivity(Agent& ag, int32_t a);  // activity_ms = now_, with its dense copy
   void SetAgentStateRaw(int32_t a, AgentState state, ReasonCode reason);

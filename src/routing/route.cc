@@ -736,7 +736,9 @@ uint64_t EngineImpl::SeatLevels(const Agent& a, const Queue& q) const {
 
 namespace {
 
-// Each member has at most one valid entry: past twice that, the stale ones are dropped.
+// Each member has at most one valid entry: past twice that, the stale ones are dropped. And
+// once the consumed prefix is most of the buffer, the rest moves to its front, so that a list
+// keeps appending to the few lines it has used rather than walking through fresh ones.
 bool NeedsCompaction(const TierList& t) {
   const size_t n = t.entries.size();
   return n - t.head > 2 * static_cast<size_t>(t.members) + 8 || (t.head > 8 && t.head * 2 > n);
@@ -857,11 +859,15 @@ void EngineImpl::Sync(int32_t a, bool activity_changed) {
     deferred_.push_back({a, epoch_[a]});
     // Its seats are about to be read (by Fill, or by InsertSeats when the command ends):
     // requested now, while the command does other work, rather than when they are needed.
-    const char* seats = reinterpret_cast<const char*>(ag.seats.data());
-    const size_t bytes = ag.seats.size() * sizeof(Seat);
-    for (size_t off = 0; off < bytes; off += 64) {
-      __builtin_prefetch(seats + off);
-    }
+    PrefetchSeats(ag);
+  }
+}
+
+void EngineImpl::PrefetchSeats(const Agent& ag) {
+  const char* seats = reinterpret_cast<const char*>(ag.seats.data());
+  const size_t bytes = ag.seats.size() * sizeof(Seat);
+  for (size_t off = 0; off < bytes; off += 64) {
+    __builtin_prefetch(seats + off);
   }
 }
 
