@@ -282,7 +282,17 @@ TEST_F(OrderTest, IvrBonusRaisesPriority) {
 
 // ---- agent choice -----------------------------------------------------------------------
 
-using ChoiceTest = RoutingTest;
+class ChoiceTest : public RoutingTest {
+ protected:
+  // Queue 2: chat, least occupied.
+  void AddLeastOccupiedChatQueue() {
+    QueueConfig cfg;
+    cfg.channel = Channel::kChat;
+    cfg.strategy = Strategy::kLeastOccupied;
+    AddQueue(2, cfg);
+    SetChannel(2, Channel::kChat);
+  }
+};
 
 TEST_F(ChoiceTest, LongestIdleByDefault) {
   AddQueue(1);
@@ -317,11 +327,7 @@ TEST_F(ChoiceTest, MostSkilled) {
 }
 
 TEST_F(ChoiceTest, LeastOccupied) {
-  QueueConfig cfg;
-  cfg.channel = Channel::kChat;
-  cfg.strategy = Strategy::kLeastOccupied;
-  AddQueue(2, cfg);
-  SetChannel(2, Channel::kChat);
+  AddLeastOccupiedChatQueue();
   AgentConfig four;
   AgentConfig two;
   two.capacity = {1, 2, 5};
@@ -338,11 +344,7 @@ TEST_F(ChoiceTest, LeastOccupied) {
 // A chat agent below capacity stays in the ready lists while it takes and ends chats; its
 // entries are not renewed then, so equal occupancy must still go to the longest idle.
 TEST_F(ChoiceTest, LeastOccupiedTiesGoToTheLongestIdle) {
-  QueueConfig cfg;
-  cfg.channel = Channel::kChat;
-  cfg.strategy = Strategy::kLeastOccupied;
-  AddQueue(2, cfg);
-  SetChannel(2, Channel::kChat);
+  AddLeastOccupiedChatQueue();
   AddAgent(10, {2});  // first in the ready list
   Wait(1000);
   AddAgent(11, {2});

@@ -139,8 +139,10 @@ void Io(Ar& ar, std::array<T, N>& v) {
   }
 }
 
-template <typename Ar, typename T, typename A>
-void Io(Ar& ar, std::vector<T, A>& v) {
+// A length, then the elements: std::vector and SmallVec alike.
+template <typename Ar, typename V>
+void IoSequence(Ar& ar, V& v) {
+  using T = std::remove_reference_t<decltype(*v.begin())>;
   uint64_t n = v.size();
   Io(ar, n);
   if constexpr (Ar::kReading) {
@@ -159,25 +161,15 @@ void Io(Ar& ar, std::vector<T, A>& v) {
   }
 }
 
+template <typename Ar, typename T, typename A>
+void Io(Ar& ar, std::vector<T, A>& v) {
+  IoSequence(ar, v);
+}
+
 // The same bytes as a std::vector of the same elements.
 template <typename Ar, typename T, int N>
 void Io(Ar& ar, SmallVec<T, N>& v) {
-  uint64_t n = v.size();
-  Io(ar, n);
-  if constexpr (Ar::kReading) {
-    // Every element takes at least one byte: a corrupt length cannot allocate much.
-    if (!ar.ok() || n > ar.Remaining()) {
-      ar.Fail();
-      return;
-    }
-    v.assign(n, T{});
-  }
-  for (T& x : v) {
-    Io(ar, x);
-    if (!ar.ok()) {
-      return;
-    }
-  }
+  IoSequence(ar, v);
 }
 
 template <typename Ar>

@@ -82,12 +82,18 @@ TEST(RoutingSnapshotTest, RestoreKeepsPositionsAndDecisions) {
   EXPECT_TRUE(SameWaits(Positions(*a, 12), Positions(*b, 12)));
 }
 
+// Queue 1 with agent 10 logged in, still offline.
+std::unique_ptr<Engine> OneQueueOneAgent(FakeClock* clock) {
+  auto e = NewEngine(clock);
+  EXPECT_TRUE(e->AddQueue(1, {}).ok());
+  EXPECT_TRUE(e->AddAgent(10, {}).ok());
+  EXPECT_TRUE(e->LoginAgentToQueue(10, 1).ok());
+  return e;
+}
+
 TEST(RoutingSnapshotTest, SmallScenarioKeepsPlaceAcrossRestart) {
   FakeClock clock(kMonday10);
-  auto a = NewEngine(&clock);
-  KEFU_ASSERT_OK(a->AddQueue(1, {}));
-  KEFU_ASSERT_OK(a->AddAgent(10, {}));
-  KEFU_ASSERT_OK(a->LoginAgentToQueue(10, 1));
+  auto a = OneQueueOneAgent(&clock);
   ContactSpec c;
   c.queue = 1;
   for (ContactId id : {3, 1, 2}) {
@@ -108,10 +114,7 @@ TEST(RoutingSnapshotTest, SmallScenarioKeepsPlaceAcrossRestart) {
 // version from a newer engine is refused with both numbers.
 TEST(RoutingSnapshotTest, ReadsVersionTwoAndRefusesNewerOnes) {
   FakeClock clock(kMonday10);
-  auto a = NewEngine(&clock);
-  KEFU_ASSERT_OK(a->AddQueue(1, {}));
-  KEFU_ASSERT_OK(a->AddAgent(10, {}));
-  KEFU_ASSERT_OK(a->LoginAgentToQueue(10, 1));
+  auto a = OneQueueOneAgent(&clock);
   ContactSpec c;
   c.id = 1;
   c.queue = 1;
