@@ -651,14 +651,10 @@ Status EngineImpl::CheckStructure() const {
     if (ag.state == AgentState::kWrapUp && ag.wrap_until_ms <= now_) {
       return fail("agent " + Str(ag.id) + " wrap-up overdue");
     }
-    bool keyed = false;
-    uint8_t channels = 0;
-    for (const Seat& seat : ag.seats) {
-      const Strategy strategy = queues_[seat.queue].config.strategy;
-      keyed = keyed || strategy == Strategy::kLongestIdle || strategy == Strategy::kRoundRobin;
-      channels = static_cast<uint8_t>(channels | (1u << Ch(seat.channel)));
-    }
-    if (ag.keyed != keyed || ag.seat_channels != channels) {
+    // From the queues' copies of their strategies, which the queue checks compare with
+    // the configuration.
+    const SeatSummary sum = SeatSummaryOf(ag);
+    if (ag.keyed != sum.keyed || ag.seat_channels != sum.channels) {
       return fail("agent " + Str(ag.id) + " seat summary out of date");
     }
   }
@@ -731,8 +727,7 @@ Status EngineImpl::CheckStructure() const {
         const int32_t seat = SeatOf(ag, qi);
         // Lists ordered by a key hold each agent under its key now; the others are ordered
         // by when the agent became ready and are read by load, skill and activity.
-        const bool keyed_list = q.config.strategy == Strategy::kLongestIdle ||
-                                q.config.strategy == Strategy::kRoundRobin;
+        const bool keyed_list = KeyedStrategy(q.config.strategy);
         if (!ag.alive || seat == kNil || ag.seats[seat].list != li ||
             (keyed_list && e.key != KeyFor(e.agent, ag.seats[seat])) ||
             e.levels != ag.seats[seat].levels) {

@@ -179,6 +179,12 @@ struct alignas(64) TierList {
   int64_t last_key = 0;
 };
 
+// Strategies whose ready lists are ordered by a key that moves with an agent's offers:
+// longest idle (its activity) and round robin (its last offer from the queue).
+inline bool KeyedStrategy(Strategy s) {
+  return s == Strategy::kLongestIdle || s == Strategy::kRoundRobin;
+}
+
 // Copies of the configuration fields that most commands read, beside the queue's id and
 // counters in its first cache line (QueueConfig spreads them over five). Set from `config`
 // (CopiesOf) wherever it is assigned; CheckStructure compares them.
@@ -524,7 +530,13 @@ class EngineImpl final : public Engine {
   void FlushDeferred();         // makes the entries Sync deferred
   void Sync(int32_t a, bool activity_changed);
   static void PrefetchSeats(const Agent& ag);  // requests the lines of its seats
-  void UpdateSeatSummary(int32_t a);  // Agent::keyed and seat_channels from its seats
+  // Agent::keyed and Agent::seat_channels as its seats make them (SeatSummaryOf), and set.
+  struct SeatSummary {
+    bool keyed = false;
+    uint8_t channels = 0;
+  };
+  SeatSummary SeatSummaryOf(const Agent& ag) const;
+  void UpdateSeatSummary(int32_t a);
   void SetActivity(Agent& ag, int32_t a);  // activity_ms = now_, with its dense copy
   void SetAgentStateRaw(int32_t a, AgentState state, ReasonCode reason);
   void SetAgentStateFull(int32_t a, AgentState state, ReasonCode reason);

@@ -871,17 +871,20 @@ void EngineImpl::PrefetchSeats(const Agent& ag) {
   }
 }
 
+EngineImpl::SeatSummary EngineImpl::SeatSummaryOf(const Agent& ag) const {
+  SeatSummary sum;
+  for (const Seat& s : ag.seats) {
+    sum.keyed = sum.keyed || KeyedStrategy(queues_[s.queue].copies.strategy);
+    sum.channels = static_cast<uint8_t>(sum.channels | (1u << Ch(s.channel)));
+  }
+  return sum;
+}
+
 void EngineImpl::UpdateSeatSummary(int32_t a) {
   Agent& ag = agents_[a];
-  bool keyed = false;
-  uint8_t channels = 0;
-  for (const Seat& s : ag.seats) {
-    const Strategy strategy = queues_[s.queue].copies.strategy;
-    keyed = keyed || strategy == Strategy::kLongestIdle || strategy == Strategy::kRoundRobin;
-    channels = static_cast<uint8_t>(channels | (1u << Ch(s.channel)));
-  }
-  ag.keyed = keyed;
-  ag.seat_channels = channels;
+  const SeatSummary sum = SeatSummaryOf(ag);
+  ag.keyed = sum.keyed;
+  ag.seat_channels = sum.channels;
 }
 
 void EngineImpl::SetActivity(Agent& ag, int32_t a) {
@@ -1129,7 +1132,7 @@ int32_t EngineImpl::FindAgentFor(const Contact& c, const Queue& q, const Signatu
     return LevelsMeet(levels, need) && extra_ok(agent) &&
            (!any_excluded || !Excluded(c, agent_id_[agent]));
   };
-  if (strategy == Strategy::kLongestIdle || strategy == Strategy::kRoundRobin) {
+  if (KeyedStrategy(strategy)) {
     // The lists are in strategy order: the first eligible entry wins. Stale entries passed
     // on the way are dropped, so that the next search does not read them again.
     for (size_t ti = 0; ti < q.tiers.size(); ++ti) {
